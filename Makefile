@@ -1,0 +1,31 @@
+# fvma-bot — developer commands. `make test` and `make demo` work on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: test demo check reliability bench screenshots clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+demo: $(STAMP)
+	$(BIN)/fvma-bot --config config.example.toml demo
+
+check: $(STAMP)
+	$(BIN)/fvma-bot --config config.example.toml check samples/fvma-reponses.csv
+
+reliability: $(STAMP)
+	FVMA_RELIABILITY=full $(BIN)/python -m pytest -q tests/reliability
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) demo preview .pytest_cache

@@ -1,0 +1,116 @@
+"""Reading cell values as Google Sheets, Forms and exports give them (SPEC §2).
+
+Every parser returns the value or None when it cannot read it; it never guesses.
+"""
+
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from email_validator import EmailNotValidError, validate_email
+
+SHEETS_EPOCH = datetime(1899, 12, 30)
+PARIS = ZoneInfo("Europe/Paris")
+_EARLIEST, _LATEST = date(1900, 1, 1), date(2199, 12, 31)
+
+_FRENCH = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+_SERIAL = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def is_blank(raw: object) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def text(raw: object) -> str:
+    """The cell as text: integral numbers lose their `.0`, strings are stripped."""
+    if isinstance(raw, bool):
+        return "TRUE" if raw else "FALSE"
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, datetime):
+        return raw.strftime("%d/%m/%Y %H:%M:%S")
+    if isinstance(raw, date):
+        return raw.strftime("%d/%m/%Y")
+    return str(raw).strip()
+
+
+def parse_datetime(raw: object) -> datetime | None:
+    """A naive Europe/Paris date-time from a French display, a Sheets serial number or ISO 8601."""
+    if isinstance(raw, bool) or raw is None:
+        return None
+    if isinstance(raw, datetime):
+        value = raw
+    elif isinstance(raw, date):
+        value = datetime(raw.year, raw.month, raw.day)
+    elif isinstance(raw, (int, float)):
+        value = _from_serial(float(raw))
+    else:
+        value = _from_text(str(raw).strip())
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(PARIS).replace(tzinfo=None)
+    return value if _EARLIEST <= value.date() <= _LATEST else None
+
+
+def parse_date(raw: object) -> date | None:
+    value = parse_datetime(raw)
+    return value.date() if value else None
+
+
+def _from_serial(serial: float) -> datetime | None:
+    if serial != serial or not 1 <= serial <= 120_000:  # NaN, or outside 1900–2228
+        return None
+    return SHEETS_EPOCH + timedelta(days=serial)
+
+
+def _from_text(value: str) -> datetime | None:
+    try:
+        if m := _FRENCH.fullmatch(value):
+            day, month, year, hour, minute, second = m.groups()
+            return datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
+        if _ISO.fullmatch(value):
+            return datetime.fromisoformat(value)
+        if _SERIAL.fullmatch(value):
+            return _from_serial(float(value.replace(",", ".")))
+    except ValueError:  # 31/02/2025, 2025-13-01, 25:00
+        return None
+    return None
+
+
+def parse_email(raw: object) -> str | None:
+    """The address when it is one syntactically valid address (no DNS lookup), else None."""
+    value = text(raw)
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return value
+
+
+def parse_siret(raw: object) -> str | None:
+    """The 14 digits of a SIRET when they pass the Luhn check (or La Poste's rule), else None."""
+    digits = re.sub(r"[\s.\u00a0\u202f]", "", text(raw))
+    if not re.fullmatch(r"\d{14}", digits):
+        return None
+    if _luhn(digits) or (digits.startswith("356000000") and sum(map(int, digits)) % 5 == 0):
+        return digits
+    return None
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        d = int(char)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def parse_checkbox(raw: object) -> bool:
+    """A ticked box reads TRUE unformatted and VRAI in a French-locale sheet."""
+    if isinstance(raw, bool):
+        return raw
+    return text(raw).upper() in {"TRUE", "VRAI", "1", "OUI", "X", "✓", "✔"}

@@ -37,16 +37,20 @@ class Recipient:
 class Outgoing:
     """One e-mail to one person: the unit that is sent exactly once.
 
-    `key` identifies it for good (dossier, event, role); its Message-ID derives from it.
+    `key` identifies it for good (dossier, event, role, and `variant` when one event
+    may happen more than once: the reminder's date, a rejected address); its
+    Message-ID derives from it. The reminder has no dossier: `dossier` is "".
     """
 
     dossier: str
     event: Event
     recipient: Recipient
+    variant: str = ""
 
     @property
     def key(self) -> str:
-        return f"{self.dossier}.{self.event.value}.{self.recipient.role.value}"
+        parts = [self.dossier, self.event.value, self.recipient.role.value, self.variant]
+        return ".".join(p for p in parts if p)
 
     def message_id(self, domain: str) -> str:
         return f"<fvma.{self.key}@{domain}>"

@@ -1,0 +1,201 @@
+"""The state database (SQLite): dossiers, the outbox of e-mails, and small counters.
+
+WAL mode, one transaction per change, the file created 0600. The outbox makes
+e-mails exactly-once: an intent is recorded (with the full message) before the
+SMTP transaction, and the result right after it.
+"""
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bot.core.review import DossierState
+from bot.errors import StateError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS dossiers (
+    dossier TEXT PRIMARY KEY,
+    state TEXT NOT NULL,            -- DossierState as JSON
+    identity TEXT NOT NULL,         -- the student's keys, JSON list
+    submitted_at TEXT,
+    bound INTEGER NOT NULL DEFAULT 0,
+    info TEXT NOT NULL DEFAULT '{}' -- display data for the reminder and previews
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    key TEXT PRIMARY KEY,
+    dossier TEXT NOT NULL,
+    event TEXT NOT NULL,
+    role TEXT NOT NULL,
+    address TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    raw BLOB NOT NULL,
+    status TEXT NOT NULL,           -- pending | sending | sent | failed
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_try TEXT NOT NULL,
+    error TEXT,
+    created TEXT NOT NULL,
+    sent_at TEXT,
+    copied INTEGER NOT NULL DEFAULT 0,
+    bounced TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_status ON outbox(status, next_try);
+CREATE INDEX IF NOT EXISTS outbox_message_id ON outbox(message_id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    key: str
+    dossier: str
+    event: str
+    role: str
+    address: str
+    message_id: str
+    raw: bytes
+    status: str
+    attempts: int
+    next_try: str
+    error: str | None = None
+    sent_at: str | None = None
+    copied: int = 0
+    bounced: str | None = None
+
+
+class StateStore:
+    """One SQLite file. Raises StateError with the path and what to do when it cannot be used."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            self.db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise StateError(f"state file {path}: cannot be opened ({exc}) — check [paths].state, the folder's "
+                             f"permissions and free disk space") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StateError(f"state file {self.path}: write failed ({exc}) — check free disk space and "
+                             f"permissions; nothing was lost, the cycle will be retried") from None
+
+    # --- meta ----------------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str, db: sqlite3.Connection | None = None) -> None:
+        (db or self.db).execute("INSERT INTO meta(key, value) VALUES(?, ?) "
+                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def next_sequence(self, db: sqlite3.Connection, year: int) -> int:
+        current = int(self.get_meta(f"sequence.{year}") or 0) + 1
+        self.set_meta(f"sequence.{year}", str(current), db)
+        return current
+
+    # --- dossiers ------------------------------------------------------------------------------------
+
+    def dossiers(self) -> dict[str, "StoredDossier"]:
+        rows = self.db.execute("SELECT dossier, state, identity, submitted_at, bound, info FROM dossiers")
+        return {r[0]: StoredDossier(DossierState(**json.loads(r[1])), tuple(json.loads(r[2])), r[3], bool(r[4]),
+                                    json.loads(r[5])) for r in rows}
+
+    def save_dossier(self, db: sqlite3.Connection, stored: "StoredDossier") -> None:
+        db.execute(
+            "INSERT INTO dossiers(dossier, state, identity, submitted_at, bound, info) VALUES(?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(dossier) DO UPDATE SET state = excluded.state, identity = excluded.identity, "
+            "submitted_at = excluded.submitted_at, bound = excluded.bound, info = excluded.info",
+            (stored.state.dossier, json.dumps(asdict(stored.state)), json.dumps(list(stored.identity)),
+             stored.submitted_at, int(stored.bound), json.dumps(stored.info, ensure_ascii=False)))
+
+    def mark_bound(self, dossiers: list[str]) -> None:
+        with self.transaction() as db:
+            db.executemany("UPDATE dossiers SET bound = 1 WHERE dossier = ?", [(d,) for d in dossiers])
+
+    # --- outbox --------------------------------------------------------------------------------------
+
+    def add_intent(self, db: sqlite3.Connection, key: str, dossier: str, event: str, role: str, address: str,
+                   message_id: str, raw: bytes, now: datetime) -> bool:
+        """Record an e-mail to send; False when this key was already recorded (it is never sent twice)."""
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO outbox(key, dossier, event, role, address, message_id, raw, status, next_try, "
+            "created) VALUES(?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+            (key, dossier, event, role, address, message_id, raw, now.isoformat(), now.isoformat()))
+        return cursor.rowcount == 1
+
+    def due(self, now: datetime) -> list[OutboxRow]:
+        """Messages to send now: pending ones whose time has come, and any left `sending` by a crash."""
+        return self._outbox("WHERE status IN ('pending', 'sending') AND next_try <= ? ORDER BY created, key",
+                            (now.isoformat(),))
+
+    def outbox(self, dossier: str | None = None) -> list[OutboxRow]:
+        if dossier is None:
+            return self._outbox("ORDER BY created, key", ())
+        return self._outbox("WHERE dossier = ? ORDER BY created, key", (dossier,))
+
+    def by_message_id(self, message_id: str) -> OutboxRow | None:
+        rows = self._outbox("WHERE message_id = ?", (message_id,))
+        return rows[0] if rows else None
+
+    def _outbox(self, where: str, args: tuple) -> list[OutboxRow]:
+        cols = ("key, dossier, event, role, address, message_id, raw, status, attempts, next_try, error, sent_at, "
+                "copied, bounced")
+        return [OutboxRow(*r) for r in self.db.execute(f"SELECT {cols} FROM outbox {where}", args)]
+
+    def mark_sending(self, key: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE key = ?", (key,))
+
+    def mark_sent(self, key: str, now: datetime) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE outbox SET status = 'sent', sent_at = ?, error = NULL WHERE key = ?",
+                       (now.isoformat(), key))
+
+    def mark_retry(self, key: str, next_try: datetime, error: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE outbox SET status = 'pending', next_try = ?, error = ? WHERE key = ?",
+                       (next_try.isoformat(), error, key))
+
+    def mark_failed(self, key: str, error: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE outbox SET status = 'failed', error = ? WHERE key = ?", (error, key))
+
+    def mark_copied(self, key: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE outbox SET copied = 1 WHERE key = ?", (key,))
+
+    def mark_bounced(self, key: str, address: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE outbox SET bounced = ? WHERE key = ?", (address, key))
+
+
+@dataclass(frozen=True)
+class StoredDossier:
+    state: DossierState
+    identity: tuple[str, ...]
+    submitted_at: str | None
+    bound: bool
+    info: dict

@@ -1,0 +1,74 @@
+"""Sending the outbox: each recorded e-mail goes out once, failures are retried with backoff."""
+
+import email
+import email.policy
+import logging
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.adapters.state import OutboxRow, StateStore
+from bot.errors import MailError
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = timedelta(hours=6)
+
+
+class Mailer(Protocol):
+    def __enter__(self) -> "Mailer": ...
+    def __exit__(self, *exc: object) -> None: ...
+    def send(self, msg: email.message.EmailMessage) -> None: ...
+
+
+class Copier(Protocol):
+    def append_sent(self, raw: bytes, when: datetime) -> None: ...
+
+
+def deliver_due(store: StateStore, mailer: Mailer, now: datetime, retry: timedelta,
+                copier: Copier | None = None) -> list[OutboxRow]:
+    """Send every due message over one connection; returns the rows attempted, as they now stand.
+
+    The row is marked `sending` before the SMTP transaction and `sent` right after
+    it: a crash in between leaves it `sending`, and the next run sends it again with
+    the same Message-ID (the one window where a duplicate can happen).
+    """
+    due = store.due(now)
+    if not due:
+        return []
+    with mailer:
+        for row in due:
+            _deliver(store, mailer, row, now, retry)
+    if copier is not None:
+        copy_sent(store, copier, now)
+    keys = {row.key for row in due}
+    return [row for row in store.outbox() if row.key in keys]
+
+
+def _deliver(store: StateStore, mailer: Mailer, row: OutboxRow, now: datetime, retry: timedelta) -> None:
+    msg = email.message_from_bytes(row.raw, policy=email.policy.SMTP)
+    store.mark_sending(row.key)
+    try:
+        mailer.send(msg)
+    except MailError as exc:
+        if exc.permanent:
+            store.mark_failed(row.key, str(exc))
+            log.error("%s: refused for good (%s)", row.key, exc)
+        else:
+            delay = min(retry * (2 ** min(row.attempts, 10)), MAX_BACKOFF)
+            store.mark_retry(row.key, now + delay, str(exc))
+            log.warning("%s: not sent (%s); next try at %s", row.key, exc, (now + delay).isoformat())
+        return
+    store.mark_sent(row.key, now)
+    log.info("%s: sent", row.key)
+
+
+def copy_sent(store: StateStore, copier: Copier, now: datetime) -> None:
+    """Append to the Sent folder a copy of each sent message not copied yet; a failure waits for next cycle."""
+    for row in store.outbox():
+        if row.status != "sent" or row.copied:
+            continue
+        try:
+            copier.append_sent(row.raw, now)
+        except MailError as exc:
+            log.warning("Sent copy of %s deferred: %s", row.key, exc)
+            return
+        store.mark_copied(row.key)

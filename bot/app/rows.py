@@ -1,0 +1,112 @@
+"""Reading a sheet snapshot into responses tied to dossiers (row identity, SPEC §3)."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.adapters.sheet import BOT_HEADERS, CACTUS, CHECK, COMMENT, DECISION, DOSSIER, LAST_ACTION, STATUS, \
+    Snapshot, fingerprint
+from bot.adapters.state import StoredDossier
+from bot.core import intake, values
+from bot.core.decisions import Decision, parse_decision
+from bot.core.models import Response
+
+
+@dataclass
+class SheetRow:
+    line: int                      # row number at read time
+    cells: list[object]
+    response: Response
+    revision: str                  # fingerprint of the form's answers
+    dossier_cell: str              # what the N° dossier cell holds ("" when empty)
+    decision: Decision | None
+    comment: str
+    cactus: bool
+    shown: dict[str, str]          # the bot's cells as read
+    dossier: str = ""              # assigned by `assign`
+    is_new: bool = False
+
+
+@dataclass(frozen=True)
+class Layout:
+    fields: intake.HeaderMap
+    bot: dict[str, int]            # bot header → column index
+
+    def complete(self) -> bool:
+        return all(h in self.bot for h in BOT_HEADERS)
+
+
+def layout_of(header: Sequence[object], aliases: Mapping[str, Sequence[str]]) -> Layout:
+    bot = {}
+    for name in BOT_HEADERS:
+        index = intake.find_column(header, name)
+        if index is not None:
+            bot[name] = index
+    return Layout(intake.map_headers(header, aliases), bot)
+
+
+def read_rows(snapshot: Snapshot, layout: Layout) -> list[SheetRow]:
+    rows = []
+    for line, cells in snapshot.rows:
+        form_cells = intake.cells_of(cells, layout.fields)
+        if all(values.is_blank(v) for v in form_cells.values()):
+            continue
+
+        def cell(name: str) -> object:
+            index = layout.bot.get(name)
+            return cells[index] if index is not None and index < len(cells) else None
+
+        rows.append(SheetRow(
+            line=line, cells=cells, response=intake.parse_response(form_cells),
+            revision=fingerprint(cells, layout.fields.columns),
+            dossier_cell=values.text(cell(DOSSIER)) if not values.is_blank(cell(DOSSIER)) else "",
+            decision=parse_decision(cell(DECISION)),
+            comment=values.text(cell(COMMENT)) if not values.is_blank(cell(COMMENT)) else "",
+            cactus=values.parse_checkbox(cell(CACTUS)) if not values.is_blank(cell(CACTUS)) else False,
+            shown={h: values.text(cell(h)) if not values.is_blank(cell(h)) else ""
+                   for h in (DOSSIER, CHECK, STATUS, LAST_ACTION)},
+        ))
+    return rows
+
+
+def assign(rows: list[SheetRow], known: dict[str, StoredDossier], next_number) -> None:
+    """Tie each row to its dossier: its N° dossier cell, else an unbound dossier with the same answers
+    (its number was given but not yet written), else a new number from `next_number(row)`."""
+    taken = {r.dossier_cell for r in rows if r.dossier_cell}
+    unbound: dict[str, list[str]] = {}
+    for number, stored in known.items():
+        if not stored.bound and number not in taken:
+            unbound.setdefault(stored.state.revision, []).append(number)
+    seen: set[str] = set()
+    for row in rows:
+        if row.dossier_cell and row.dossier_cell not in seen:
+            row.dossier = row.dossier_cell
+            row.is_new = row.dossier not in known
+        elif candidates := unbound.get(row.revision):
+            row.dossier = candidates.pop(0)
+        else:
+            row.dossier = next_number(row)
+            row.is_new = True
+        seen.add(row.dossier)
+
+
+def replacements(rows: list[SheetRow], validated: Mapping[str, bool]) -> dict[str, str]:
+    """Dossier → the newer dossier of the same student that replaces it (only when not validated)."""
+    by_key: dict[str, list[SheetRow]] = {}
+    for row in rows:
+        for key in row.response.student_keys():
+            by_key.setdefault(key, []).append(row)
+    replaced = {}
+    for row in rows:
+        if validated.get(row.dossier):
+            continue
+        mine = _submitted(row)
+        newer = [other for key in row.response.student_keys() for other in by_key[key]
+                 if other is not row and (_submitted(other), other.dossier) > (mine, row.dossier)]
+        if newer:
+            replaced[row.dossier] = max(newer, key=lambda o: (_submitted(o), o.dossier)).dossier
+    return replaced
+
+
+def _submitted(row: SheetRow) -> datetime:
+    return row.response.submitted_at or datetime.min

@@ -20,6 +20,8 @@ class Mailer(Protocol):
 
 
 class Copier(Protocol):
+    def __enter__(self) -> "Copier": ...
+    def __exit__(self, *exc: object) -> None: ...
     def append_sent(self, raw: bytes, when: datetime) -> None: ...
 
 
@@ -63,12 +65,13 @@ def _deliver(store: StateStore, mailer: Mailer, row: OutboxRow, now: datetime, r
 
 def copy_sent(store: StateStore, copier: Copier, now: datetime) -> None:
     """Append to the Sent folder a copy of each sent message not copied yet; a failure waits for next cycle."""
-    for row in store.outbox():
-        if row.status != "sent" or row.copied:
-            continue
-        try:
-            copier.append_sent(row.raw, now)
-        except MailError as exc:
-            log.warning("Sent copy of %s deferred: %s", row.key, exc)
-            return
-        store.mark_copied(row.key)
+    with copier:
+        for row in store.outbox():
+            if row.status != "sent" or row.copied:
+                continue
+            try:
+                copier.append_sent(row.raw, now)
+            except MailError as exc:
+                log.warning("Sent copy of %s deferred: %s", row.key, exc)
+                return
+            store.mark_copied(row.key)

@@ -1,0 +1,224 @@
+"""The `google` sheet backend: the form's response sheet through gspread.
+
+Row identity: each dossier's row carries a row developer metadata
+`fvma-dossier = <N° dossier>`, which moves with the row when the lead sorts,
+filters or inserts. Every write addresses rows by that metadata (values
+`batchUpdateByDataFilter`, with nulls for cells left alone), never by position.
+A new row gets its metadata in a set-up request, then a read checks that the
+metadata sits on the row holding the same answers before anything is written
+through it; a row that moved in between is bound again next cycle.
+"""
+
+import logging
+
+import gspread
+from google.auth.exceptions import GoogleAuthError
+
+from bot.adapters.google_http import client_class
+from bot.adapters.sheet import BOT_HEADERS, CACTUS, DECISION, STATUS, RowWrite, Snapshot, fingerprint
+from bot.config import Config
+from bot.core import review, values
+from bot.errors import ConfigError, SheetError
+
+log = logging.getLogger(__name__)
+SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]  # read the responses, write the review columns
+KEY = "fvma-dossier"
+READ = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
+STATUS_COLOURS = (  # (text the Statut starts with, background)
+    (review.WAITING, (1.0, 0.95, 0.8)), (review.KO_DONE, (0.99, 0.87, 0.8)),
+    ("Validé", (0.85, 0.93, 0.83)), ("Remplacé", (0.93, 0.93, 0.93)), (review.UNREADABLE, (0.96, 0.8, 0.8)),
+    (review.MODIFIED, (0.96, 0.8, 0.8)), ("Envoi en échec", (0.96, 0.8, 0.8)), ("Adresse rejetée", (0.96, 0.8, 0.8)),
+)
+
+
+def google_credentials(config: Config, scopes: list[str] = SCOPES):
+    g = config.sheet.google
+    if not g.credentials_file:
+        raise ConfigError("[sheet.google].credentials_file is empty: give the service account's JSON key")
+    path = config.path(g.credentials_file)
+    try:
+        if g.credentials_type == "service_account":
+            from google.oauth2 import service_account
+
+            return service_account.Credentials.from_service_account_file(str(path), scopes=scopes)
+        from google.oauth2.credentials import Credentials
+
+        creds = Credentials.from_authorized_user_file(str(path), scopes)
+        return creds.with_token_uri(g.token_uri) if g.token_uri else creds
+    except FileNotFoundError:
+        raise ConfigError(f"[sheet.google].credentials_file = \"{g.credentials_file}\": no such file") from None
+    except (ValueError, KeyError) as exc:
+        raise ConfigError(f"[sheet.google].credentials_file = \"{g.credentials_file}\": not a "
+                          f"{g.credentials_type} file ({exc})") from None
+
+
+def quoted(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+class GoogleSheet:
+    def __init__(self, credentials, spreadsheet_id: str, worksheet: str = "", endpoint: str = ""):
+        if not spreadsheet_id:
+            raise ConfigError("[sheet.google].spreadsheet_id is empty: copy it from the sheet's address")
+        self.client = gspread.Client(auth=credentials, http_client=client_class(endpoint))
+        self.http = self.client.http_client
+        self.id = spreadsheet_id
+        self.worksheet = worksheet
+        self.sheet_id: int | None = None
+        self.title = ""
+        self.columns = 0
+        self.header: list[object] = []
+        self.base = (endpoint.rstrip("/") if endpoint else "https://sheets.googleapis.com") + "/v4/spreadsheets/"
+
+    # --- requests -------------------------------------------------------------------------------------
+
+    def _call(self, method: str, suffix: str, **kwargs) -> dict:
+        try:
+            return self.http.request(method, self.base + self.id + suffix, **kwargs).json()
+        except GoogleAuthError as exc:
+            raise SheetError(f"Google authentication failed ({exc}) — check [sheet.google].credentials_file and "
+                             f"that the key is still valid", transient=True) from None
+
+    def _metadata(self) -> None:
+        data = self._call("get", "", params={"includeGridData": "false"})
+        sheets = data.get("sheets", [])
+        chosen = next((s for s in sheets if s["properties"]["title"] == self.worksheet), None) \
+            if self.worksheet else (sheets[0] if sheets else None)
+        if chosen is None:
+            titles = ", ".join(s["properties"]["title"] for s in sheets)
+            raise SheetError(f"no worksheet named {self.worksheet!r} in the spreadsheet (found: {titles}) — "
+                             f"check [sheet.google].worksheet")
+        props = chosen["properties"]
+        self.sheet_id, self.title = props["sheetId"], props["title"]
+        self.columns = props.get("gridProperties", {}).get("columnCount", 26)
+
+    # --- the interface --------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        self._metadata()
+        header = self._call("get", "/values/" + quoted(self.title) + "!1:1").get("values", [[]])
+        header = header[0] if header else []
+        present = {values.text(h) for h in header}
+        missing = [h for h in BOT_HEADERS if h not in present]
+        if not missing:
+            return
+        last = max((i + 1 for i, h in enumerate(header) if not values.is_blank(h)), default=0)
+        requests = []
+        if last + len(missing) > self.columns:
+            requests.append({"appendDimension": {"sheetId": self.sheet_id, "dimension": "COLUMNS",
+                                                 "length": last + len(missing) - self.columns}})
+        requests.append({"updateCells": {
+            "start": {"sheetId": self.sheet_id, "rowIndex": 0, "columnIndex": last},
+            "rows": [{"values": [{"userEnteredValue": {"stringValue": h}} for h in missing]}],
+            "fields": "userEnteredValue"}})
+        position = {h: last + i for i, h in enumerate(missing)}
+        requests += self._decorations(position)
+        self._call("post", ":batchUpdate", json={"requests": requests})
+        self.columns = max(self.columns, last + len(missing))
+        log.info("sheet %s: added columns %s", self.title, ", ".join(missing))
+
+    def _decorations(self, position: dict[str, int]) -> list[dict]:
+        def column(index: int) -> dict:
+            return {"sheetId": self.sheet_id, "startRowIndex": 1, "startColumnIndex": index,
+                    "endColumnIndex": index + 1}
+
+        found = []
+        if DECISION in position:
+            found.append({"setDataValidation": {"range": column(position[DECISION]), "rule": {
+                "condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": "OK"},
+                                                                {"userEnteredValue": "KO"}]},
+                "strict": False, "showCustomUi": True,
+                "inputMessage": "OK : mission validée ; KO : corrections demandées (expliquer dans Commentaire)"}}})
+        if CACTUS in position:
+            found.append({"setDataValidation": {"range": column(position[CACTUS]),
+                                                "rule": {"condition": {"type": "BOOLEAN"}}}})
+        if STATUS in position:
+            for index, (text, (r, g, b)) in enumerate(STATUS_COLOURS):
+                found.append({"addConditionalFormatRule": {"index": index, "rule": {
+                    "ranges": [column(position[STATUS])],
+                    "booleanRule": {"condition": {"type": "TEXT_STARTS_WITH", "values": [{"userEnteredValue": text}]},
+                                    "format": {"backgroundColor": {"red": r, "green": g, "blue": b}}}}}})
+        return found
+
+    def read(self) -> Snapshot:
+        if self.sheet_id is None:
+            self._metadata()
+        data = self._call("get", "/values/" + quoted(self.title), params=READ)
+        rows = data.get("values", [])
+        self.header = list(rows[0]) if rows else []
+        return Snapshot(self.header, [(i, list(r)) for i, r in enumerate(rows[1:], start=2)])
+
+    def write(self, writes: list[RowWrite], fingerprint_columns: dict[str, int]) -> set[str]:
+        if not writes:
+            return set()
+        header = self.header
+        binds = [w for w in writes if w.bind]
+        if binds:
+            self._bind(binds)
+            header, verified = self._verify(binds, fingerprint_columns)
+            writes = [w for w in writes if not w.bind or w.dossier in verified]
+            if not writes:
+                return set()
+        columns = {name: i for i, h in enumerate(header) if (name := values.text(h)) in BOT_HEADERS}
+        width = max(columns[name] for w in writes for name in w.cells) + 1
+        data = []
+        for w in writes:
+            row = [None] * width
+            for name, value in w.cells.items():
+                row[columns[name]] = value
+            data.append({"dataFilter": _lookup(w.dossier), "majorDimension": "ROWS", "values": [row]})
+        self._call("post", "/values:batchUpdateByDataFilter",
+                   json={"valueInputOption": "RAW", "data": data, "includeValuesInResponse": False})
+        return {w.dossier for w in writes}
+
+    def _bind(self, binds: list[RowWrite]) -> None:
+        """One set-up request: for each new row, drop any earlier metadata of its dossier and tag the row."""
+        requests = []
+        for w in binds:
+            requests.append({"deleteDeveloperMetadata": {"dataFilter": _lookup(w.dossier)}})
+            requests.append({"createDeveloperMetadata": {"developerMetadata": {
+                "metadataKey": KEY, "metadataValue": w.dossier, "visibility": "DOCUMENT",
+                "location": {"dimensionRange": {"sheetId": self.sheet_id, "dimension": "ROWS",
+                                                "startIndex": w.row - 1, "endIndex": w.row}}}}})
+        self._call("post", ":batchUpdate", json={"requests": requests})
+
+    def _verify(self, binds: list[RowWrite], fingerprint_columns: dict[str, int]) -> tuple[list[object], set[str]]:
+        """Read the header and each newly tagged row; keep the dossiers whose row holds the answers read."""
+        filters = [{"a1Range": quoted(self.title) + "!1:1"}] + [_lookup(w.dossier) for w in binds]
+        data = self._call("post", "/values:batchGetByDataFilter",
+                          json={"dataFilters": filters, "majorDimension": "ROWS", **READ})
+        header, found = self.header, {}
+        for match in data.get("valueRanges", []):
+            rows = match.get("valueRange", {}).get("values", [[]])
+            for f in match.get("dataFilters", []):
+                if "a1Range" in f:
+                    header = rows[0] if rows else []
+                elif "developerMetadataLookup" in f:
+                    found.setdefault(f["developerMetadataLookup"]["metadataValue"], []).append(rows[0] if rows else [])
+        moved = _moved_columns(self.header, header, fingerprint_columns)
+        verified = set()
+        for w in binds:
+            matches = found.get(w.dossier, [])
+            if len(matches) == 1 and moved is not None and fingerprint(matches[0], moved) == w.fingerprint:
+                verified.add(w.dossier)
+            else:
+                log.warning("dossier %s: its row changed while the bot was tagging it; tagged again next cycle",
+                            w.dossier)
+        return header, verified
+
+
+def _lookup(dossier: str) -> dict:
+    return {"developerMetadataLookup": {"metadataKey": KEY, "metadataValue": dossier, "locationType": "ROW"}}
+
+
+def _moved_columns(old: list[object], new: list[object], columns: dict[str, int]) -> dict[str, int] | None:
+    """The form fields' columns in `new`, found by the header text they had in `old`; None if one is gone."""
+    texts = [values.text(h) for h in new]
+    moved = {}
+    for key, index in columns.items():
+        name = values.text(old[index]) if index < len(old) else None
+        if name is None or name not in texts:
+            return None
+        moved[key] = texts.index(name)
+    return moved
+

@@ -1,0 +1,136 @@
+"""`fvma-bot run`: the daemon, `--once` and `--dry-run`.
+
+Every job is wrapped: an exception is logged and the loop goes on (schedule does
+not catch them). SIGTERM/SIGINT only set a flag; the cycle in flight finishes.
+A lock file next to the state database keeps a second daemon out.
+"""
+
+import fcntl
+import logging
+import signal
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+import schedule
+
+from bot.app.cycle import Cycle, Report
+from bot.app.wiring import make_cycle, open_store
+from bot.config import Config
+from bot.core.values import PARIS
+from bot.errors import BotError, SheetError, StateError
+
+log = logging.getLogger(__name__)
+
+
+class StateLock:
+    """An exclusive `flock` on `<state>.lock`, released when the process ends, even by SIGKILL."""
+
+    def __init__(self, state_path: Path):
+        self.path = state_path.with_name(state_path.name + ".lock")
+        self.handle = None
+
+    def __enter__(self) -> "StateLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = open(self.path, "a+")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.close()
+            raise StateError(f"another fvma-bot is already running on {self.path.with_suffix('')} "
+                             f"(lock {self.path}); stop it first") from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.handle.close()
+
+
+def now() -> datetime:
+    return datetime.now(PARIS)
+
+
+def run_command(config: Config, once: bool = False, dry_run: bool = False, out: TextIO = sys.stdout) -> int:
+    if dry_run:
+        return dry_run_cycle(config, out)
+    with StateLock(config.path(config.paths.state)):
+        cycle = make_cycle(config)
+        if once:
+            report = cycle.run(now())
+            log.info("cycle done: %s", summary(report))
+            return 0
+        Daemon(cycle, config).serve()
+    return 0
+
+
+def dry_run_cycle(config: Config, out: TextIO) -> int:
+    """Print the planned cell writes and e-mails; nothing is written, recorded or sent."""
+    store = open_store(config)
+    try:
+        report = make_cycle(config, store).run(now(), dry_run=True)
+    finally:
+        store.close()
+    out.write(f"Dry run: {report.rows} response(s); nothing written, nothing sent.\n")
+    for line in report.events:
+        out.write(f"  would send: {line}\n")
+    for w in report.writes:
+        cells = "; ".join(f"{k} = {v!r}" for k, v in w.cells.items())
+        out.write(f"  would write row {w.row} ({w.dossier}): {cells}\n")
+    if not report.events and not report.writes:
+        out.write("  nothing to do\n")
+    return 0
+
+
+def summary(report: Report) -> str:
+    return (f"{report.rows} rows, {len(report.new)} new, {len(report.events)} e-mails recorded, "
+            f"{report.sent} sent, {report.failed} not sent, {len(report.writes)} rows written")
+
+
+class Daemon:
+    def __init__(self, cycle: Cycle, config: Config, clock: Callable[[], datetime] = now):
+        self.cycle, self.config, self.clock = cycle, config, clock
+        self.stopping = False
+        self.scheduler = schedule.Scheduler()
+
+    def stop(self, *_: object) -> None:
+        log.info("stop requested; finishing the job in flight")
+        self.stopping = True
+
+    def serve(self) -> None:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        self.scheduler.every(self.config.schedule.poll_every).seconds.do(self.guarded("cycle", self.run_cycle))
+        self.extra_jobs()
+        log.info("fvma-bot running: a cycle every %ss", self.config.schedule.poll_every)
+        self.guarded("cycle", self.run_cycle)()
+        while not self.stopping:
+            self.scheduler.run_pending()
+            time.sleep(0.2)
+        log.info("fvma-bot stopped")
+
+    def extra_jobs(self) -> None:
+        """The daily reminder and bounce polling (see bot.app.reminder and bot.app.bounces)."""
+        from bot.app.jobs import schedule_mail_jobs
+
+        schedule_mail_jobs(self)
+
+    def run_cycle(self) -> None:
+        report = self.cycle.run(self.clock())
+        if report.events or report.writes or report.failed:
+            log.info("cycle: %s", summary(report))
+
+    def guarded(self, name: str, job: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            if self.stopping:
+                return
+            try:
+                job()
+            except SheetError as exc:
+                log.warning("%s: sheet unavailable (%s); retried next cycle", name, exc)
+            except BotError as exc:
+                log.error("%s failed: %s", name, exc)
+            except Exception:  # a job must never kill the daemon
+                log.exception("%s failed unexpectedly; retried next time", name)
+        return run

@@ -148,13 +148,13 @@ class StateStore:
 
     def due(self, now: datetime) -> list[OutboxRow]:
         """Messages to send now: pending ones whose time has come, and any left `sending` by a crash."""
-        return self._outbox("WHERE status IN ('pending', 'sending') AND next_try <= ? ORDER BY created, key",
+        return self._outbox("WHERE status IN ('pending', 'sending') AND next_try <= ? ORDER BY rowid",
                             (now.isoformat(),))
 
     def outbox(self, dossier: str | None = None) -> list[OutboxRow]:
         if dossier is None:
-            return self._outbox("ORDER BY created, key", ())
-        return self._outbox("WHERE dossier = ? ORDER BY created, key", (dossier,))
+            return self._outbox("ORDER BY rowid", ())
+        return self._outbox("WHERE dossier = ? ORDER BY rowid", (dossier,))
 
     def by_message_id(self, message_id: str) -> OutboxRow | None:
         rows = self._outbox("WHERE message_id = ?", (message_id,))

@@ -1,0 +1,115 @@
+"""The e-mails' text (SPEC §5): Jinja2 templates, one subject, text and HTML part per event and role.
+
+Templates live in `templates/<event>/<role>.{subject,txt,html}.j2`. What a
+response says is DATA: it reaches the templates through the context and is
+never compiled as template source, so `{{ 7*7 }}` typed in a form stays
+`{{ 7*7 }}`; HTML parts are autoescaped, the subject and text parts are not.
+"""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from bot.core.events import Event, Role
+from bot.errors import BotError
+
+# Who receives each event (SPEC §5).
+RECIPIENTS: dict[Event, tuple[Role, ...]] = {
+    Event.RECEPTION: (Role.STUDENT, Role.LEAD),
+    Event.KO: (Role.STUDENT,),
+    Event.OK_PRO: (Role.STUDENT, Role.HR, Role.FEG),
+    Event.OK_APPRENTICESHIP: (Role.STUDENT,),
+    Event.CACTUS: (Role.STUDENT, Role.HR),
+    Event.RAPPEL: (Role.LEAD,),
+    Event.BOUNCE: (Role.LEAD,),
+}
+
+PARTS = ("subject", "txt", "html")
+# Macros and loops leave runs of empty lines in the text part: one blank line is enough.
+_BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+
+
+class TemplateError(BotError):
+    """A template is missing, does not compile, or needs a value the context lacks."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def one_line(value: str) -> str:
+    """A header-safe line: CR, LF, tabs and other line breaks collapsed to one space."""
+    return " ".join(str(value).split())
+
+
+def nl2br(value: Any) -> Markup:
+    """Escaped text whose line breaks survive in HTML (a mission described over several lines)."""
+    lines = str(value).splitlines() or [""]
+    return Markup("<br>\n").join(escape(line) for line in lines)
+
+
+def template_name(event: Event, role: Role, part: str) -> str:
+    return f"{event.value}/{role.value}.{part}.j2"
+
+
+class Renderer:
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(self.folder)),
+            undefined=jinja2.StrictUndefined,
+            autoescape=lambda name: bool(name) and name.endswith(".html.j2"),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters["nl2br"] = nl2br
+
+    def render(self, event: Event, role: Role, context: dict[str, Any]) -> Rendered:
+        """The three parts of one e-mail; raises TemplateError naming the template at fault."""
+        subject = one_line(self._render(template_name(event, role, "subject"), context))
+        full = {**context, "sujet": subject}
+        text = _BLANK_LINES.sub("\n\n", self._render(template_name(event, role, "txt"), full)).strip() + "\n"
+        html = self._render(template_name(event, role, "html"), full)
+        return Rendered(subject=subject, text=text, html=html)
+
+    def check(self) -> list[str]:
+        """Render every event × role on a sample context (for `doctor`).
+
+        Returns the names of the templates checked; raises TemplateError on the
+        first one that is missing or broken.
+        """
+        from bot.adapters.template_samples import sample_context
+
+        checked = []
+        for event, roles in RECIPIENTS.items():
+            for role in roles:
+                rendered = self.render(event, role, sample_context(event, role))
+                if not rendered.subject or not rendered.text.strip() or not rendered.html.strip():
+                    raise TemplateError(f"{self.folder / template_name(event, role, 'txt')}: renders an empty "
+                                        f"subject or body; fill in the template")
+                checked.extend(template_name(event, role, part) for part in PARTS)
+        return checked
+
+    def _render(self, name: str, context: dict[str, Any]) -> str:
+        where = self.folder / name
+        try:
+            return self.env.get_template(name).render(context)
+        except jinja2.TemplateNotFound as exc:
+            missing = self.folder / exc.name if exc.name and exc.name != name else where
+            raise TemplateError(f"{missing}: template not found (every event and recipient needs "
+                                f"a .subject.j2, .txt.j2 and .html.j2 file)") from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(f"{self.folder / (exc.name or name)}, line {exc.lineno}: {exc.message}") from None
+        except jinja2.UndefinedError as exc:
+            raise TemplateError(f"{where}: {exc.message} (the context has no such value; "
+                                f"check the variable's spelling)") from None
+        except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
+            raise TemplateError(f"{where}: cannot be rendered ({exc})") from None

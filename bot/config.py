@@ -11,7 +11,7 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.core.values import parse_email
 from bot.errors import ConfigError
@@ -82,14 +82,15 @@ class SheetConfig(Section):
     forms: FormsIntake = FormsIntake()
     aliases: dict[str, list[str]] = {}
 
-    @model_validator(mode="after")
-    def _known_aliases(self) -> "SheetConfig":
+    @field_validator("aliases")
+    @classmethod
+    def _known_aliases(cls, aliases: dict[str, list[str]]) -> dict[str, list[str]]:
         from bot.core.fields import BY_KEY
 
-        unknown = [k for k in self.aliases if k not in BY_KEY]
+        unknown = [k for k in aliases if k not in BY_KEY]
         if unknown:
-            raise ValueError(f"[sheet.aliases] {unknown[0]}: unknown field (expected one of {', '.join(BY_KEY)})")
-        return self
+            raise ValueError(f"{unknown[0]} is not a field of the form (expected one of {', '.join(BY_KEY)})")
+        return aliases
 
 
 class Smtp(SecretRef):
@@ -136,7 +137,8 @@ class People(Section):
     lead_email: Email
     sender_name: str = "MIAGE Aix-Marseille — alternance"
     sender_email: Email
-    message_id_domain: str = Field(pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+    message_id_domain: str = Field(pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$",
+                                   json_schema_extra={"expected": "a domain name such as miage.example.org"})
     feg_name: str = "Service de la Formation Continue de la FEG (Colbert)"
     feg_email: Email
     secretariats: dict[Literal["Aix", "Marseille"], Secretariat]
@@ -223,14 +225,40 @@ def load(path: Path) -> Config:
 def describe(filename: str, error: dict[str, Any], data: dict[str, Any]) -> str:
     """`config.toml: [mail.smtp].port = "abc": expected an integer 1–65535`."""
     loc = [str(p) for p in error["loc"] if not str(p).startswith("function-")]
+    if loc[-1:] == ["[key]"]:  # a table's own name is wrong: [people.secretariats.Aixe]
+        loc = loc[:-1]
+        return f"{filename}: [{'.'.join(loc)}]: unknown name, {_expected(error, loc)}"
     section, key = loc[:-1], loc[-1] if loc else ""
     where = f"[{'.'.join(section)}].{key}" if section else key
+    table = f"[{'.'.join(loc)}]"
     if error["type"] == "missing":
-        return f"{filename}: {where} is missing"
+        return f"{filename}: {table if _is_section(loc) else where} is missing"
     if error["type"] == "extra_forbidden":
-        return f"{filename}: {where}: unknown key (check its spelling against config.example.toml)"
-    value = f" = {_toml(error['input'])}" if not isinstance(error["input"], dict) else ""
-    return f"{filename}: {where}{value}: {_expected(error, loc)}"
+        model = _model_at(section)
+        known = ", ".join(k for k, f in model.model_fields.items() if not f.exclude) if model else ""
+        expected = f"expected one of {known}; " if known else ""
+        if isinstance(error["input"], dict):
+            return f"{filename}: {table}: unknown section ({expected}check its spelling against config.example.toml)"
+        return (f"{filename}: {where} = {_toml(error['input'])}: unknown key "
+                f"({expected}check its spelling against config.example.toml)")
+    if isinstance(error["input"], dict):  # a check over a whole section
+        return f"{filename}: {table}: {_expected(error, loc)}"
+    return f"{filename}: {where} = {_toml(error['input'])}: {_expected(error, loc)}"
+
+
+def _model_at(loc: list[str]) -> Any:
+    """The section model at `loc` (Config for []), or None when `loc` is not a section."""
+    model: Any = Config
+    for part in loc:
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return None
+        model = fields[part].annotation
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _is_section(loc: list[str]) -> bool:
+    return bool(loc) and _model_at(loc) is not None
 
 
 def _expected(error: dict[str, Any], loc: list[str]) -> str:

@@ -52,7 +52,14 @@ def _read_xlsx(path: Path) -> list[list[object]]:
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise InputFileError(f"{path}: not a readable XLSX workbook ({exc})") from None
     try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
+        if not workbook.worksheets:
+            raise InputFileError(f"{path}: not a readable XLSX workbook (it has no worksheet)")
+        # Read-only mode parses the sheet lazily: a damaged sheet fails here, with
+        # whatever the XML parser raises.
+        return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    except InputFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — a damaged file must not end in a traceback
+        raise InputFileError(f"{path}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
     finally:
         workbook.close()

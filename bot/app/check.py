@@ -19,6 +19,9 @@ def run_check(config: Config, file: Path, today: date, as_json: bool, out: TextI
     if not rows:
         raise InputFileError(f"{file}: the file is empty")
     headers, checked = check_rows(rows, years, today, config.sheet.aliases)
+    if not headers.columns:
+        raise InputFileError(f"{file}: no column of the form found in its first row (expected headers such as "
+                             f"« Horodateur », « Adresse e-mail », « Nom ») — is it an export of the responses?")
     for fld in headers.missing():
         if fld.required:
             err.write(f"{file}: no column for « {fld.header} » — every response will miss it "

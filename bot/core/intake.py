@@ -5,7 +5,7 @@ read becomes a `FieldProblem`; it never stops the other fields or rows.
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core import values
 from bot.core.fields import BY_KEY, FIELDS, Field, Kind, match_choice
@@ -15,10 +15,16 @@ from bot.core.text import normalise
 
 @dataclass(frozen=True)
 class HeaderMap:
-    """Where each known field sits in the header row (0-based), and what could not be placed."""
+    """Where each known field sits in the header row (0-based), and what could not be placed.
+
+    `columns` holds each field's first column; `later` the further columns carrying
+    the same header (a question deleted and re-created in the form gets a new column
+    with the same title: older responses sit in the first one, newer in the other).
+    """
 
     columns: dict[str, int]
     duplicates: tuple[str, ...] = ()
+    later: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def missing(self) -> list[Field]:
         return [f for f in FIELDS if f.key not in self.columns]
@@ -27,8 +33,8 @@ class HeaderMap:
 def map_headers(header: Sequence[object], aliases: Mapping[str, Sequence[str]] | None = None) -> HeaderMap:
     """Match each field's default header and aliases to the header row, normalised.
 
-    When two columns carry the same field's header, the first one is used and the
-    field is reported in `duplicates`.
+    When two columns carry the same field's header, a row's value is read from the
+    first of them that is not blank, and the field is reported in `duplicates`.
     """
     wanted: dict[str, str] = {}
     for fld in FIELDS:
@@ -36,19 +42,26 @@ def map_headers(header: Sequence[object], aliases: Mapping[str, Sequence[str]] |
             wanted.setdefault(normalise(name), fld.key)
     columns: dict[str, int] = {}
     duplicates: list[str] = []
+    later: dict[str, tuple[int, ...]] = {}
     for index, cell in enumerate(header):
         key = wanted.get(normalise(values.text(cell))) if cell is not None else None
         if key is None:
             continue
         if key in columns:
             duplicates.append(key)
+            later[key] = (*later.get(key, ()), index)
         else:
             columns[key] = index
-    return HeaderMap(columns, tuple(duplicates))
+    return HeaderMap(columns, tuple(duplicates), later)
 
 
 def cells_of(row: Sequence[object], headers: HeaderMap) -> dict[str, object]:
-    return {key: row[i] if i < len(row) else None for key, i in headers.columns.items()}
+    """Each mapped field's cell in `row`; of same-titled columns, the first non-blank one."""
+    cells: dict[str, object] = {}
+    for key, first in headers.columns.items():
+        candidates = [row[i] for i in (first, *headers.later.get(key, ())) if i < len(row)]
+        cells[key] = next((c for c in candidates if not values.is_blank(c)), None)
+    return cells
 
 
 def is_empty_row(row: Sequence[object]) -> bool:

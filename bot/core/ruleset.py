@@ -66,9 +66,7 @@ def build_year(data: dict[str, Any], source: str) -> RulesYear:
     try:
         year = RulesYear.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise RulesError(f"{source}: {where}: {first['msg']}") from None
+        raise RulesError(f"{source}: {_describe(exc.errors()[0])}") from None
     for rule_id, spec in year.regles.items():
         kind = KINDS.get(spec.verification)
         if kind is None:
@@ -76,11 +74,30 @@ def build_year(data: dict[str, Any], source: str) -> RulesYear:
                              f"expected one of {', '.join(sorted(KINDS))}")
         kind.validate(rule_id, spec, source)
         for name, outcome in spec.constats.items():
-            for _, field, _, _ in string.Formatter().parse(outcome.message):
+            try:
+                parsed = list(string.Formatter().parse(outcome.message))
+            except ValueError as exc:  # `{debut` without its `}`
+                raise RulesError(f"{source}: [regles.{rule_id}.constats.{name}] message: {exc} "
+                                 f"(write {{{{ and }}}} for literal braces)") from None
+            for _, field, _, _ in parsed:
                 if field is not None and field not in kind.placeholders:
                     raise RulesError(f"{source}: [regles.{rule_id}.constats.{name}] message uses {{{field}}}: "
                                      f"expected one of {', '.join('{' + p + '}' for p in kind.placeholders)}")
     return year
+
+
+def _describe(error: dict[str, Any]) -> str:
+    """`[calendrier] fin_formation_m1: missing`, `[regles.x] constats.constat.gravite = 'warning': …`."""
+    loc = [str(p) for p in error["loc"]]
+    table = loc[:2] if loc[:1] == ["regles"] else loc[:1]
+    rest = ".".join(loc[len(table):])
+    where = f"[{'.'.join(table)}] {rest}".rstrip() if len(loc) > 1 else ".".join(loc)
+    if error["type"] == "missing":
+        return f"{where}: missing"
+    if error["type"] == "extra_forbidden":
+        return f"{where}: unknown key"
+    value = "" if isinstance(error["input"], dict) else f" = {error['input']!r}"
+    return f"{where}{value}: {error['msg']}"
 
 
 def select_year(years: list[RulesYear], start: date) -> RulesYear | None:

@@ -80,10 +80,14 @@ def _from_text(value: str) -> datetime | None:
 
 
 def parse_email(raw: object) -> str | None:
-    """The address when it is one syntactically valid address (no DNS lookup), else None."""
+    """The address when it is one syntactically valid address (no DNS lookup), else None.
+
+    `test_environment` only lets the reserved `.test` domain through (RFC 2606), which
+    test and staging setups use; every other syntax rule still applies.
+    """
     value = text(raw)
     try:
-        validate_email(value, check_deliverability=False)
+        validate_email(value, check_deliverability=False, test_environment=True)
     except EmailNotValidError:
         return None
     return value

@@ -158,8 +158,8 @@ def test_a_missing_required_column_is_reported_on_stderr_and_its_field_as_missin
 
 def test_configured_aliases_are_used(tmp_path, config_file, check):
     text = config_file.read_text(encoding="utf-8")
-    config_file.write_text(text.replace("[sheet.aliases] ", '[sheet.aliases]\nsiret = ["SIRET de l\'établissement"]\n#'),
-                           encoding="utf-8")
+    alias = '[sheet.aliases]\nsiret = ["SIRET de l\'établissement"]\n#'
+    config_file.write_text(text.replace("[sheet.aliases] ", alias), encoding="utf-8")
     header = ["SIRET de l'établissement :" if h == "SIRET" else h for h in HEADER]
     path = write_csv(tmp_path / "reponses.csv", [header, row(LEA)])
 

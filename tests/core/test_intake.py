@@ -8,7 +8,7 @@ from bot.core.fields import BY_KEY, FIELDS
 from bot.core.intake import cells_of, find_column, is_empty_row, map_headers, parse_response
 from bot.core.models import ContractType, FieldProblem, Level, Problem, Site, YearStatus, YesNo
 
-from .conftest import VALID
+from .samples import VALID
 
 HEADER = [f.header for f in FIELDS]
 

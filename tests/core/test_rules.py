@@ -9,7 +9,7 @@ from bot.core.models import Severity
 from bot.core.review_check import check_rows
 from bot.core.rules import summary_cell
 
-from .conftest import TODAY, VALID
+from .samples import TODAY, VALID
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
@@ -26,7 +26,7 @@ def test_the_baseline_response_has_no_finding(verdict):
     assert not result.has_error
 
 
-def test_the_summary_cell_says_conforme_without_findings_and_lists_errors_first(findings, verdict):
+def test_the_summary_cell_says_conforme_without_findings_and_lists_errors_first(verdict):
     assert summary_cell(verdict().findings) == "Conforme"
 
     cell = summary_cell(verdict(documents_presentes="Non", admission="Non").findings)

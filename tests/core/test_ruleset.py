@@ -11,7 +11,7 @@ from bot.core.models import Severity
 from bot.core.ruleset import current_year, select_year
 from bot.errors import RulesError
 
-from .conftest import RULES_DIR
+from .samples import RULES_DIR
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 

@@ -16,15 +16,12 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="PATH",
-                        help="configuration file (default: ./config.toml, then ./config.example.toml)")
-    common.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     parser = argparse.ArgumentParser(
-        prog="fvma-bot", parents=[common],
+        prog="fvma-bot", parents=[_common(None, False)],
         description="Checks FVMA responses, writes the review into the sheet and sends the e-mails exactly once.")
     parser.add_argument("--version", action="version", version=f"fvma-bot {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = _common(argparse.SUPPRESS, argparse.SUPPRESS)
 
     run = commands.add_parser("run", parents=[common], help="the daemon: a cycle every poll_every seconds",
                               description="Run the review cycle every poll_every seconds, the daily reminder "
@@ -56,6 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
                                            "no account, no network.")
     demo.add_argument("--dir", metavar="DIR", type=Path, default=Path("demo"), help="where the demo writes")
     return parser
+
+
+def _common(config_default, verbose_default) -> argparse.ArgumentParser:
+    """`--config` and `--verbose`, accepted before or after the command (after: only when given)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", default=config_default,
+                        help="configuration file (default: ./config.toml, then ./config.example.toml)")
+    common.add_argument("-v", "--verbose", action="store_true", default=verbose_default,
+                        help="log debug details")
+    return common
 
 
 def configure_logging(verbose: bool, quiet: bool = False) -> None:

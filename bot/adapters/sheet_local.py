@@ -28,7 +28,7 @@ class LocalSheet:
         try:
             workbook = load_workbook(self.path)
         except FileNotFoundError:
-            raise SheetError(f"{self.path}: no such workbook — check [sheet.local].path") from None
+            raise SheetError(f"{self.path}: no such workbook — check [sheet.local].path (for the embedded default, run `make demo` first)") from None
         except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
             raise SheetError(f"{self.path}: not a readable XLSX workbook ({exc})") from None
         if self.worksheet and self.worksheet not in workbook.sheetnames:

@@ -29,11 +29,17 @@ def make_sheet(config: Config):
 def make_mailer(config: Config):
     if config.mail.backend == "outbox":
         return OutboxFolder(config.path(config.mail.outbox.path))
-    from bot.adapters.smtp import SmtpSender, SmtpSettings
+    from bot.adapters.smtp import SmtpSender
+
+    return SmtpSender(smtp_settings(config))
+
+
+def smtp_settings(config: Config):
+    from bot.adapters.smtp import SmtpSettings
 
     s = config.mail.smtp
-    return SmtpSender(SmtpSettings(host=s.host, port=s.port, security=s.security, user=s.user or None,
-                                   password=secret(s, "mail.smtp"), verify_tls=s.verify_tls, timeout=s.timeout))
+    return SmtpSettings(host=s.host, port=s.port, security=s.security, user=s.user or None,
+                        password=secret(s, "mail.smtp"), verify_tls=s.verify_tls, timeout=s.timeout)
 
 
 def imap_settings(config: Config):

@@ -13,8 +13,8 @@ from googleapiclient.errors import HttpError
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
-from support.google_a1 import A1Error, parse
-from support.google_server import GoogleServer
+from tests.support.google_a1 import A1Error, parse
+from tests.support.google_server import GoogleServer
 
 SHEETS = "https://sheets.googleapis.com"
 SCOPE = "https://www.googleapis.com/auth/spreadsheets"
@@ -225,7 +225,9 @@ def test_writing_past_the_grid_fails_until_it_grows(server, gc, ws):
 def test_a_range_smaller_than_the_values_is_refused_and_nothing_is_written(server, ws):
     with pytest.raises(APIError) as e:
         ws.batch_update([{"range": "G2", "values": [["ok"]]}, {"range": "G3:H3", "values": [["a", "b", "c"]]}])
-    assert "tried writing to column [I]" in e.value.error["message"]
+    assert e.value.error["message"] == (
+        "Invalid data[1]: Requested writing within range ['Réponses au formulaire 1'!G3:H3], "
+        "but tried writing to column [I]")
     assert server.sheet("sheet-1").cell(2, 7) is None  # values:batchUpdate is atomic
 
 

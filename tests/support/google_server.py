@@ -1,16 +1,27 @@
 """A loopback server compatible with Google's OAuth token endpoint, Sheets API v4 and Forms API v1,
-for driving the real gspread and googleapiclient clients in tests.
+for driving the real gspread, google-auth and googleapiclient clients in tests.
 
-    with GoogleServer() as server:
+    with GoogleServer() as server:                      # or server.start() ... server.stop()
         sheet = server.add_spreadsheet("sheet-1", rows=[["Horodateur", "Nom"], [...]])
-        creds = server.credentials(["https://www.googleapis.com/auth/spreadsheets"])
-        ...  # point the client at server.url
+        creds = server.credentials([".../auth/spreadsheets"])   # real service-account flow
+        ...                                             # point the client at server.url
 
-Every request body is checked against the discovery documents googleapiclient ships (unknown
-fields, types, enums) before anything happens. Sheet rows and columns are 1-based in the test
-helpers (like A1 and gspread) and 0-based in the API, as in Google's.
+Routes and bodies come from the discovery documents googleapiclient ships: every query and body is
+checked (unknown fields, types, enums) before anything happens, with Google's messages. Errors
+have Google's shape {"error": {"code", "message", "status"}}.
 
-See tests/test_google_server.py for examples of every control.
+Test helpers count rows and columns from 1 (like A1 and gspread); the API counts from 0.
+
+Seeding and inspection: add_spreadsheet, add_sheet, spreadsheet, sheet (-> Sheet: values(), cell(),
+developer_metadata, row_metadata(), metadata_row(), validation(), validations,
+conditional_formats, formats), add_form, add_question, rename_question, reorder_questions,
+remove_question, add_response, edit_response. A person's edits: sort_rows, insert_rows,
+delete_rows, insert_columns, delete_columns, set_cell, append_row (metadata, validation and
+conditional formats follow their rows and columns). Hooks: before_request, after_request.
+Faults: fail_next, fail_rate, delay, clear_faults, expire_tokens. Records: requests, count(),
+reset_counts(), token_requests, scopes_seen, formulas_written, errors (server-side exceptions).
+
+See tests/test_google_server.py for an example of each.
 """
 
 from __future__ import annotations

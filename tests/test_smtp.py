@@ -113,6 +113,18 @@ def test_a_refused_recipient_is_permanent_and_the_next_message_goes_out_on_the_s
     assert server.connections == 1
 
 
+def test_a_message_refused_at_data_is_permanent_and_the_connection_carries_the_next_one(server):
+    server.fail_next("data", code=554)
+    with SmtpSender(settings_for(server), ssl_context=server.client_context) as sender:
+        with pytest.raises(MailError) as raised:
+            sender.send(make_message(13))
+        sender.send(make_message(14))
+
+    assert (raised.value.permanent, raised.value.code) == (True, 554)
+    assert server.count_by_message_id() == {make_message(14)["Message-ID"]: 1}
+    assert server.connections == 1
+
+
 @pytest.mark.parametrize("stage", ["mail", "rcpt", "data"])
 def test_a_451_is_transient_and_the_retry_reconnects_and_delivers_once(server, stage):
     server.fail_next(stage, code=451)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from email import message_from_bytes
 from email.header import decode_header, make_header
@@ -258,7 +259,9 @@ def _is_auto_reply(msg: Message) -> bool:
 # --- shared helpers ---------------------------------------------------------
 
 
-def _original_message_id(msg: Message, text: str | None = None, dsn_blocks=()) -> str | None:
+def _original_message_id(
+    msg: Message, text: str | None = None, dsn_blocks: Iterable[dict[str, str]] = ()
+) -> str | None:
     """The Message-ID of the message that bounced, from the best source available.
 
     In order: the returned headers or message, Gmail's X-Original-Message-ID
@@ -320,7 +323,7 @@ def _body_text(msg: Message) -> str:
     return "\n".join(plain or rich)
 
 
-def _leaves(part: Message):
+def _leaves(part: Message) -> Iterator[Message]:
     if part.get_content_maintype() == "message":
         return  # an attached original is read on its own, not as report text
     if part.is_multipart():
@@ -370,5 +373,5 @@ def _shorten(text: str) -> str:
     return text if len(text) <= _MAX_DIAGNOSTIC else text[: _MAX_DIAGNOSTIC - 1] + "…"
 
 
-def _unique(addresses) -> tuple[str, ...]:
+def _unique(addresses: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(addresses))

@@ -144,7 +144,10 @@ class SmtpTestServer:
             self._refused[address.lower()] = code
 
     def fail_next(self, stage: str, code: int = 451, count: int = 1) -> None:
-        """Answer `code` (4xx) at `stage` for the next `count` commands; 421 also closes the connection."""
+        """Answer `code` at `stage` for the next `count` commands; 421 also closes the connection.
+
+        Usually a 4xx; a 5xx (554 at "data", say) stands for a message refused for good.
+        """
         self._add_fault(stage, "fail", code, count)
 
     def drop_next(self, stage: str, count: int = 1) -> None:
@@ -231,6 +234,8 @@ class _Handler:
             # close once the reply is written, as a server shutting down does
             asyncio.get_running_loop().call_soon(server.transport.close)
             return "421 4.3.2 Service shutting down, closing transmission channel"
+        if code >= 500:
+            return f"{code} 5.7.1 Message refused by policy"
         return f"{code} 4.3.0 Temporary failure, please try again later"
 
 

@@ -79,7 +79,8 @@ def build_message(outgoing: Outgoing, rendered: Rendered, *, sender: tuple[str, 
                         permanent=True)
     msg = EmailMessage(policy=SMTP)
     msg["From"] = mailbox(sender[0], sender[1], "sender")
-    msg["To"] = mailbox(outgoing.recipient.name, outgoing.recipient.email, f"recipient ({outgoing.recipient.role.label})")
+    recipient = outgoing.recipient
+    msg["To"] = mailbox(recipient.name, recipient.email, f"recipient ({recipient.role.label})")
     msg["Reply-To"] = mailbox(reply_to[0], reply_to[1], "Reply-To")
     msg["Subject"] = clean_text(rendered.subject)
     msg["Date"] = format_datetime(when if when.tzinfo else when.replace(tzinfo=PARIS))

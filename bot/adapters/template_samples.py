@@ -10,7 +10,8 @@ from typing import Any
 from bot.core.events import Event, Role
 
 RESPONSABLE = {"nom": "Jean Caussanel", "email": "responsable.alternance@miage.example.org"}
-FEG = {"nom": "Service de la Formation Continue de la FEG (Colbert)", "email": "feg-formation-continue@univ.example.org"}
+FEG = {"nom": "Service de la Formation Continue de la FEG (Colbert)",
+       "email": "feg-formation-continue@univ.example.org"}
 SECRETARIATS = {
     "Aix": {"nom": "Nathalie Di Martino", "email": "secretariat.miage.aix@univ.example.org",
             "telephone": "04 42 00 00 00", "adresse": "Secrétariat MIAGE, site d'Aix-en-Provence"},

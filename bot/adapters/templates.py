@@ -7,6 +7,7 @@ never compiled as template source, so `{{ 7*7 }}` typed in a form stays
 """
 
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,9 @@ RECIPIENTS: dict[Event, tuple[Role, ...]] = {
 PARTS = ("subject", "txt", "html")
 # Macros and loops leave runs of empty lines in the text part: one blank line is enough.
 _BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+TEXT_WIDTH = 76
+# What starts a line whose continuation lines hang under its text: "- ", "✖ ", "2. ", a "> " quote.
+_LINE_START = re.compile(r"( *)(- |✖ |⚠ |\d+\. |> )?")
 
 
 class TemplateError(BotError):
@@ -47,6 +51,27 @@ class Rendered:
 def one_line(value: str) -> str:
     """A header-safe line: CR, LF, tabs and other line breaks collapsed to one space."""
     return " ".join(str(value).split())
+
+
+def wrap(text: str, width: int = TEXT_WIDTH) -> str:
+    """The text part with each line longer than `width` folded at spaces.
+
+    Continuation lines hang under the line's text (list items, numbered steps)
+    or repeat a quote's "> "; words longer than a line (addresses, links) are
+    never cut. Templates write each paragraph on one line and leave the rest here,
+    so a long company name never leaves a ragged paragraph.
+    """
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width or line == "-- ":
+            out.append(line)
+            continue
+        indent, marker = _LINE_START.match(line).groups()
+        lead = indent + (marker or "")
+        hanging = lead if marker == "> " else " " * len(lead)
+        out.append(textwrap.fill(line[len(lead):], width=width, initial_indent=lead, subsequent_indent=hanging,
+                                 break_long_words=False, break_on_hyphens=False))
+    return "\n".join(out)
 
 
 def nl2br(value: Any) -> Markup:
@@ -76,7 +101,7 @@ class Renderer:
         """The three parts of one e-mail; raises TemplateError naming the template at fault."""
         subject = one_line(self._render(template_name(event, role, "subject"), context))
         full = {**context, "sujet": subject}
-        text = _BLANK_LINES.sub("\n\n", self._render(template_name(event, role, "txt"), full)).strip() + "\n"
+        text = wrap(_BLANK_LINES.sub("\n\n", self._render(template_name(event, role, "txt"), full)).strip()) + "\n"
         html = self._render(template_name(event, role, "html"), full)
         return Rendered(subject=subject, text=text, html=html)
 

@@ -22,6 +22,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import CapabilityError, IMAPClientError, LoginError
 from imapclient.imapclient import SEEN, SENT
 
+from bot.adapters.tls import tls_context
 from bot.errors import MailError
 
 log = logging.getLogger(__name__)
@@ -272,15 +273,7 @@ def _explain(settings: ImapSettings, exc: Exception) -> str:
 
 
 def _tls_context(settings: ImapSettings, ssl_context: ssl.SSLContext | None) -> ssl.SSLContext:
-    if ssl_context is not None:
-        return ssl_context
-    if settings.verify_tls:
-        return ssl.create_default_context()
-    log.warning("TLS certificate of %s is not verified (verify_tls = false)", settings.where)
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
+    return tls_context(settings.verify_tls, settings.where, ssl_context)
 
 
 def _text(exc: Exception) -> str:

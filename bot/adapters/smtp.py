@@ -27,6 +27,7 @@ from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 from typing import Literal
 
+from bot.adapters.tls import tls_context
 from bot.errors import MailError
 
 log = logging.getLogger(__name__)
@@ -252,15 +253,7 @@ def _explain(settings: SmtpSettings, exc: Exception) -> str:
 
 
 def _tls_context(settings: SmtpSettings, ssl_context: ssl.SSLContext | None) -> ssl.SSLContext:
-    if ssl_context is not None:
-        return ssl_context
-    if settings.verify_tls:
-        return ssl.create_default_context()
-    log.warning("TLS certificate of %s is not verified (verify_tls = false)", settings.where)
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
+    return tls_context(settings.verify_tls, settings.where, ssl_context)
 
 
 def _envelope(msg: EmailMessage) -> tuple[str, str]:

@@ -16,18 +16,11 @@ import jinja2
 from markupsafe import Markup, escape
 
 from bot.core.events import Event, Role
+from bot.core.recipients import ROLES
 from bot.errors import BotError
 
-# Who receives each event (SPEC §5).
-RECIPIENTS: dict[Event, tuple[Role, ...]] = {
-    Event.RECEPTION: (Role.STUDENT, Role.LEAD),
-    Event.KO: (Role.STUDENT,),
-    Event.OK_PRO: (Role.STUDENT, Role.HR, Role.FEG),
-    Event.OK_APPRENTICESHIP: (Role.STUDENT,),
-    Event.CACTUS: (Role.STUDENT, Role.HR),
-    Event.RAPPEL: (Role.LEAD,),
-    Event.BOUNCE: (Role.LEAD,),
-}
+# Who receives each event (SPEC §5): the core's table, one template set per entry.
+RECIPIENTS = ROLES
 
 PARTS = ("subject", "txt", "html")
 # Macros and loops leave runs of empty lines in the text part: one blank line is enough.

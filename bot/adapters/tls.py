@@ -1,0 +1,19 @@
+"""TLS contexts for the mail adapters: certificates verified unless the configuration says otherwise."""
+
+import logging
+import ssl
+
+log = logging.getLogger(__name__)
+
+
+def tls_context(verify: bool, where: str, ssl_context: ssl.SSLContext | None = None) -> ssl.SSLContext:
+    """The given context (tests' CA), else a verifying one; an unverified one only when configured, with a warning."""
+    if ssl_context is not None:
+        return ssl_context
+    if verify:
+        return ssl.create_default_context()
+    log.warning("TLS certificate of %s is not verified (verify_tls = false)", where)
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context

@@ -22,7 +22,9 @@ check: $(STAMP)
 	$(BIN)/fvma-bot --config config.example.toml check samples/fvma-reponses.csv
 
 reliability: $(STAMP)
+	rm -rf .reliability
 	FVMA_RELIABILITY=full $(BIN)/python -m pytest -q tests/reliability
+	$(BIN)/python -m tests.reliability.report
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -99,6 +99,7 @@ class Smtp(SecretRef):
     security: Literal["starttls", "ssl", "none"] = "starttls"
     user: str = ""
     verify_tls: bool = True
+    ca_file: str = ""
     timeout: float = Field(default=30, gt=0)
 
 
@@ -109,9 +110,11 @@ class Imap(SecretRef):
     security: Literal["ssl", "starttls", "none"] = "ssl"
     user: str = ""
     verify_tls: bool = True
+    ca_file: str = ""
     timeout: float = Field(default=30, gt=0)
     sent_folder: str = "Sent"
     bounce_folder: str = "INBOX"
+    poll_every: int = Field(default=300, ge=30, json_schema_extra={"expected": "a whole number of seconds, 30 or more"})
 
 
 class Outbox(Section):

@@ -42,6 +42,7 @@ class ImapSettings:
     user: str = ""
     password: str | None = None
     verify_tls: bool = True
+    ca_file: str | None = None
     sent_folder: str = "Sent"
     bounce_folder: str = "INBOX"
     timeout: float = 30
@@ -273,7 +274,7 @@ def _explain(settings: ImapSettings, exc: Exception) -> str:
 
 
 def _tls_context(settings: ImapSettings, ssl_context: ssl.SSLContext | None) -> ssl.SSLContext:
-    return tls_context(settings.verify_tls, settings.where, ssl_context)
+    return tls_context(settings.verify_tls, settings.where, ssl_context, settings.ca_file)
 
 
 def _text(exc: Exception) -> str:

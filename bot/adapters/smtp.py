@@ -46,6 +46,7 @@ class SmtpSettings:
     user: str | None = None
     password: str | None = None
     verify_tls: bool = True
+    ca_file: str | None = None
     timeout: float = 30
     local_hostname: str | None = None
 
@@ -253,7 +254,7 @@ def _explain(settings: SmtpSettings, exc: Exception) -> str:
 
 
 def _tls_context(settings: SmtpSettings, ssl_context: ssl.SSLContext | None) -> ssl.SSLContext:
-    return tls_context(settings.verify_tls, settings.where, ssl_context)
+    return tls_context(settings.verify_tls, settings.where, ssl_context, settings.ca_file)
 
 
 def _envelope(msg: EmailMessage) -> tuple[str, str]:

@@ -41,7 +41,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     created TEXT NOT NULL,
     sent_at TEXT,
     copied INTEGER NOT NULL DEFAULT 0,
-    bounced TEXT
+    bounced TEXT,                   -- the refused address (a bounce, or a permanent SMTP refusal)
+    bounced_at TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_status ON outbox(status, next_try);
 CREATE INDEX IF NOT EXISTS outbox_message_id ON outbox(message_id);
@@ -65,6 +66,7 @@ class OutboxRow:
     sent_at: str | None = None
     copied: int = 0
     bounced: str | None = None
+    bounced_at: str | None = None
 
 
 class StateStore:
@@ -80,6 +82,7 @@ class StateStore:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(SCHEMA)
+            _migrate(self.db)
         except (OSError, sqlite3.Error) as exc:
             raise StateError(f"state file {path}: cannot be opened ({exc}) — check [paths].state, the folder's "
                              f"permissions and free disk space") from None
@@ -157,12 +160,20 @@ class StateStore:
         return self._outbox("WHERE dossier = ? ORDER BY rowid", (dossier,))
 
     def by_message_id(self, message_id: str) -> OutboxRow | None:
-        rows = self._outbox("WHERE message_id = ?", (message_id,))
+        """Our message with this Message-ID (angle brackets included), compared without case."""
+        rows = self._outbox("WHERE message_id = ? COLLATE NOCASE", (message_id.strip(),))
         return rows[0] if rows else None
+
+    def has(self, key: str) -> bool:
+        return self.db.execute("SELECT 1 FROM outbox WHERE key = ?", (key,)).fetchone() is not None
+
+    def rejected(self) -> list[OutboxRow]:
+        """Messages whose address was refused (bounced or refused for good by the SMTP server)."""
+        return self._outbox("WHERE bounced IS NOT NULL ORDER BY rowid", ())
 
     def _outbox(self, where: str, args: tuple) -> list[OutboxRow]:
         cols = ("key, dossier, event, role, address, message_id, raw, status, attempts, next_try, error, sent_at, "
-                "copied, bounced")
+                "copied, bounced, bounced_at")
         return [OutboxRow(*r) for r in self.db.execute(f"SELECT {cols} FROM outbox {where}", args)]
 
     def mark_sending(self, key: str) -> None:
@@ -179,17 +190,28 @@ class StateStore:
             db.execute("UPDATE outbox SET status = 'pending', next_try = ?, error = ? WHERE key = ?",
                        (next_try.isoformat(), error, key))
 
-    def mark_failed(self, key: str, error: str) -> None:
+    def mark_failed(self, key: str, error: str, now: datetime) -> None:
+        """Refused for good by the SMTP server: never retried, and its address counts as rejected."""
         with self.transaction() as db:
-            db.execute("UPDATE outbox SET status = 'failed', error = ? WHERE key = ?", (error, key))
+            db.execute("UPDATE outbox SET status = 'failed', error = ?, bounced = address, bounced_at = ? "
+                       "WHERE key = ?", (error, now.isoformat(), key))
 
     def mark_copied(self, key: str) -> None:
         with self.transaction() as db:
             db.execute("UPDATE outbox SET copied = 1 WHERE key = ?", (key,))
 
-    def mark_bounced(self, key: str, address: str) -> None:
-        with self.transaction() as db:
-            db.execute("UPDATE outbox SET bounced = ? WHERE key = ?", (address, key))
+    def mark_bounced(self, db: sqlite3.Connection, key: str, address: str, reason: str, now: datetime) -> bool:
+        """Record a bounce for a sent message (inside the caller's transaction); False when already known."""
+        cursor = db.execute("UPDATE outbox SET bounced = ?, bounced_at = ?, error = ? WHERE key = ? AND "
+                            "bounced IS NULL", (address, now.isoformat(), reason, key))
+        return cursor.rowcount == 1
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a state file written by an older version up to SCHEMA (columns are only ever added)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(outbox)")}
+    if "bounced_at" not in columns:
+        db.execute("ALTER TABLE outbox ADD COLUMN bounced_at TEXT")
 
 
 @dataclass(frozen=True)

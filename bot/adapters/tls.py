@@ -6,12 +6,14 @@ import ssl
 log = logging.getLogger(__name__)
 
 
-def tls_context(verify: bool, where: str, ssl_context: ssl.SSLContext | None = None) -> ssl.SSLContext:
-    """The given context (tests' CA), else a verifying one; an unverified one only when configured, with a warning."""
+def tls_context(verify: bool, where: str, ssl_context: ssl.SSLContext | None = None,
+                ca_file: str | None = None) -> ssl.SSLContext:
+    """The given context, else one verifying against the system's CAs (or `ca_file`, a PEM bundle, e.g. an
+    internal CA); an unverified one only when configured, with a warning."""
     if ssl_context is not None:
         return ssl_context
     if verify:
-        return ssl.create_default_context()
+        return ssl.create_default_context(cafile=ca_file or None)
     log.warning("TLS certificate of %s is not verified (verify_tls = false)", where)
     context = ssl.create_default_context()
     context.check_hostname = False

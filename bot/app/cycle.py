@@ -10,10 +10,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.adapters.compose import build_message
 from bot.adapters.sheet import BOT_HEADERS, CHECK, DOSSIER, LAST_ACTION, STATUS, RowWrite, Sheet
-from bot.adapters.state import StateStore, StoredDossier
+from bot.adapters.state import OutboxRow, StateStore, StoredDossier
 from bot.adapters.templates import Renderer
+from bot.app import letters
+from bot.app.bounces import report_rejections
 from bot.app import rows as sheetrows
 from bot.app.context import dossier_context, response_display
 from bot.app.postman import Copier, Mailer, deliver_due
@@ -90,8 +91,7 @@ class Cycle:
             plans.append((row, verdict, stored, Step(step.state, events, step.note)))
         notes = self._record(plans, now, report, dry_run)
         if not dry_run:
-            delivered = deliver_due(self.store, self.mailer, now, timedelta(minutes=self.config.schedule.retry_minutes),
-                                    self.copier)
+            delivered = self.send(now)
             report.sent = sum(r.status == "sent" for r in delivered)
             report.failed = sum(r.status != "sent" for r in delivered)
         report.writes = self._writes(plans, notes, now, layout, dry_run)
@@ -99,6 +99,14 @@ class Cycle:
             written = self.sheet.write(report.writes, layout.fields.columns)
             self.store.mark_bound(sorted(written))
         return report
+
+    def send(self, now: datetime) -> list[OutboxRow]:
+        """Send what is due; a refused address found on the way is reported to the lead at once."""
+        retry = timedelta(minutes=self.config.schedule.retry_minutes)
+        delivered = deliver_due(self.store, self.mailer, now, retry, self.copier)
+        if report_rejections(self, now):
+            delivered += deliver_due(self.store, self.mailer, now, retry, self.copier)
+        return delivered
 
     # --- recording intents ----------------------------------------------------------------------------
 
@@ -133,23 +141,11 @@ class Cycle:
                 if isinstance(item, StoredDossier):
                     self.store.save_dossier(db, item)
                     continue
-                raw = self._message(item, row, verdict, now)
-                self.store.add_intent(db, item.key, item.dossier, item.event.value, item.recipient.role.value,
-                                      item.recipient.email, item.message_id(self.config.people.message_id_domain),
-                                      raw, now)
+                context = dossier_context(self.config, item.event, item.recipient, item.dossier, row.response,
+                                          verdict.findings, verdict.year, row.comment)
+                raw = letters.compose(self.config, self.renderer, self.store, item, context, now)
+                letters.record(self.store, db, item, raw, self.config.people.message_id_domain, now)
         return notes
-
-    def _message(self, out: Outgoing, row: sheetrows.SheetRow, verdict: Verdict, now: datetime) -> bytes:
-        people = self.config.people
-        context = dossier_context(self.config, out.event, out.recipient, out.dossier, row.response,
-                                  verdict.findings, verdict.year, row.comment)
-        rendered = self.renderer.render(out.event, out.recipient.role, context)
-        thread = [r.message_id for r in self.store.outbox(out.dossier)
-                  if r.role == out.recipient.role.value and r.key != out.key]
-        msg = build_message(out, rendered, sender=(people.sender_name, people.sender_email),
-                            reply_to=(people.lead_name, people.lead_email), domain=people.message_id_domain,
-                            thread=thread, when=now)
-        return msg.as_bytes()
 
     # --- the sheet's cells ----------------------------------------------------------------------------
 
@@ -215,7 +211,8 @@ def _info(row: sheetrows.SheetRow, verdict: Verdict) -> dict:
     shown = response_display(row.response)
     return {"nom": shown["nom"], "prenom": shown["prenom"], "depot": shown["horodateur"],
             "debut": shown["date_debut"], "type_contrat": shown["type_contrat"], "annee": verdict.year or "",
-            "decision": row.decision.value if row.decision else "", "cactus": row.cactus}
+            "decision": row.decision.value if row.decision else "", "cactus": row.cactus,
+            "numero_etudiant": shown["numero_etudiant"], "email_etudiant": shown["email_etudiant"]}
 
 
 def _action_note(step: Step, sent_to: list[str], unreachable: list[str], row, verdict: Verdict) -> str:

@@ -18,7 +18,7 @@ from typing import TextIO
 import schedule
 
 from bot.app.cycle import Cycle, Report
-from bot.app.wiring import make_cycle, open_store
+from bot.app.wiring import make_bounce_source, make_cycle, open_store
 from bot.config import Config
 from bot.core.values import PARIS
 from bot.errors import BotError, SheetError, StateError
@@ -111,10 +111,10 @@ class Daemon:
         log.info("fvma-bot stopped")
 
     def extra_jobs(self) -> None:
-        """The daily reminder and bounce polling (see bot.app.reminder and bot.app.bounces)."""
+        """The daily reminder and bounce polling (see bot.app.jobs and bot.app.bounces)."""
         from bot.app.jobs import schedule_mail_jobs
 
-        schedule_mail_jobs(self)
+        schedule_mail_jobs(self, make_bounce_source(self.config))
 
     def run_cycle(self) -> None:
         report = self.cycle.run(self.clock())

@@ -52,7 +52,7 @@ def _deliver(store: StateStore, mailer: Mailer, row: OutboxRow, now: datetime, r
         mailer.send(msg)
     except MailError as exc:
         if exc.permanent:
-            store.mark_failed(row.key, str(exc))
+            store.mark_failed(row.key, str(exc), now)
             log.error("%s: refused for good (%s)", row.key, exc)
         else:
             delay = min(retry * (2 ** min(row.attempts, 10)), MAX_BACKOFF)

@@ -39,7 +39,8 @@ def smtp_settings(config: Config):
 
     s = config.mail.smtp
     return SmtpSettings(host=s.host, port=s.port, security=s.security, user=s.user or None,
-                        password=secret(s, "mail.smtp"), verify_tls=s.verify_tls, timeout=s.timeout)
+                        password=secret(s, "mail.smtp"), verify_tls=s.verify_tls,
+                        ca_file=str(config.path(s.ca_file)) if s.ca_file else None, timeout=s.timeout)
 
 
 def imap_settings(config: Config):
@@ -47,7 +48,8 @@ def imap_settings(config: Config):
 
     i = config.mail.imap
     return ImapSettings(host=i.host, port=i.port, security=i.security, user=i.user,
-                        password=secret(i, "mail.imap"), verify_tls=i.verify_tls, sent_folder=i.sent_folder,
+                        password=secret(i, "mail.imap"), verify_tls=i.verify_tls,
+                        ca_file=str(config.path(i.ca_file)) if i.ca_file else None, sent_folder=i.sent_folder,
                         bounce_folder=i.bounce_folder, timeout=i.timeout)
 
 
@@ -67,3 +69,13 @@ def make_copier(config: Config):
 
 def open_store(config: Config) -> StateStore:
     return StateStore(Path(config.path(config.paths.state)))
+
+
+def make_bounce_source(config: Config):
+    """A factory of IMAP connections to the bounce folder, or None when IMAP is off."""
+    if not config.mail.imap.enabled:
+        return None
+    from bot.adapters.imap import ImapMailbox
+
+    settings = imap_settings(config)
+    return lambda: ImapMailbox(settings)

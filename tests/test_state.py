@@ -1,0 +1,71 @@
+"""The state database: the outbox's bookkeeping, file mode, and upgrading an older file."""
+
+import sqlite3
+import stat
+from datetime import datetime, timezone
+
+from bot.adapters.state import StateStore
+
+NOW = datetime(2026, 10, 7, 9, 0, tzinfo=timezone.utc)
+
+
+def store_with_one_message(path) -> StateStore:
+    store = StateStore(path)
+    with store.transaction() as db:
+        store.add_intent(db, "FVMA-2026-0001.ok-pro.rh", "FVMA-2026-0001", "ok-pro", "rh", "rh@x.example",
+                         "<fvma.FVMA-2026-0001.ok-pro.rh@miage.example.org>", b"raw", NOW)
+    return store
+
+
+def test_the_state_file_is_created_readable_by_its_owner_only(tmp_path):
+    StateStore(tmp_path / "state.sqlite3").close()
+    assert stat.S_IMODE((tmp_path / "state.sqlite3").stat().st_mode) == 0o600
+
+
+def test_an_intent_is_recorded_once_whatever_the_number_of_tries(tmp_path):
+    store = store_with_one_message(tmp_path / "s.db")
+    with store.transaction() as db:
+        again = store.add_intent(db, "FVMA-2026-0001.ok-pro.rh", "FVMA-2026-0001", "ok-pro", "rh", "other@x.example",
+                                 "<other@x>", b"other", NOW)
+    assert again is False and [r.address for r in store.outbox()] == ["rh@x.example"]
+
+
+def test_a_bounce_finds_its_message_whatever_the_case_of_the_message_id(tmp_path):
+    store = store_with_one_message(tmp_path / "s.db")
+    assert store.by_message_id(" <FVMA.fvma-2026-0001.OK-PRO.rh@MIAGE.example.org> ").key == "FVMA-2026-0001.ok-pro.rh"
+    assert store.by_message_id("<fvma.FVMA-2026-0002.ok-pro.rh@miage.example.org>") is None
+
+
+def test_a_bounce_is_recorded_once(tmp_path):
+    store = store_with_one_message(tmp_path / "s.db")
+    with store.transaction() as db:
+        first = store.mark_bounced(db, "FVMA-2026-0001.ok-pro.rh", "rh@x.example", "5.1.1", NOW)
+        second = store.mark_bounced(db, "FVMA-2026-0001.ok-pro.rh", "rh@x.example", "5.1.1", NOW)
+    assert (first, second) == (True, False)
+    [row] = store.rejected()
+    assert (row.bounced, row.error, row.bounced_at) == ("rh@x.example", "5.1.1", NOW.isoformat())
+
+
+def test_a_permanent_smtp_refusal_counts_as_a_rejected_address(tmp_path):
+    store = store_with_one_message(tmp_path / "s.db")
+    store.mark_failed("FVMA-2026-0001.ok-pro.rh", "550 5.1.1 unknown", NOW)
+    [row] = store.rejected()
+    assert (row.status, row.bounced) == ("failed", "rh@x.example")
+    assert store.due(NOW) == []
+
+
+def test_a_state_file_from_the_first_version_is_upgraded_in_place(tmp_path):
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.executescript("""
+        CREATE TABLE outbox (key TEXT PRIMARY KEY, dossier TEXT NOT NULL, event TEXT NOT NULL, role TEXT NOT NULL,
+            address TEXT NOT NULL, message_id TEXT NOT NULL, raw BLOB NOT NULL, status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0, next_try TEXT NOT NULL, error TEXT, created TEXT NOT NULL,
+            sent_at TEXT, copied INTEGER NOT NULL DEFAULT 0, bounced TEXT);
+        INSERT INTO outbox(key, dossier, event, role, address, message_id, raw, status, next_try, created)
+            VALUES ('k', 'FVMA-2026-0001', 'ko', 'etudiant', 'a@b.example', '<m@x>', x'00', 'sent', '', '');
+    """)
+    old.close()
+    store = StateStore(path)
+    [row] = store.outbox()
+    assert (row.key, row.status, row.bounced_at) == ("k", "sent", None)

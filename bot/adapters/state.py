@@ -114,11 +114,6 @@ class StateStore:
         (db or self.db).execute("INSERT INTO meta(key, value) VALUES(?, ?) "
                                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
-    def next_sequence(self, db: sqlite3.Connection, year: int) -> int:
-        current = int(self.get_meta(f"sequence.{year}") or 0) + 1
-        self.set_meta(f"sequence.{year}", str(current), db)
-        return current
-
     # --- dossiers ------------------------------------------------------------------------------------
 
     def dossiers(self) -> dict[str, "StoredDossier"]:
@@ -163,6 +158,10 @@ class StateStore:
         """Our message with this Message-ID (angle brackets included), compared without case."""
         rows = self._outbox("WHERE message_id = ? COLLATE NOCASE", (message_id.strip(),))
         return rows[0] if rows else None
+
+    def uncopied(self) -> list[OutboxRow]:
+        """Sent messages whose copy is not yet in the IMAP Sent folder."""
+        return self._outbox("WHERE status = 'sent' AND copied = 0 ORDER BY rowid", ())
 
     def has(self, key: str) -> bool:
         return self.db.execute("SELECT 1 FROM outbox WHERE key = ?", (key,)).fetchone() is not None

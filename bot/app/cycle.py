@@ -67,7 +67,7 @@ class Cycle:
                              f"creates them")
         known = self.store.dossiers()
         rows = sheetrows.read_rows(snapshot, layout)
-        numbers = _Numbering(self.store, self.config.dossier_prefix, now, dry_run)
+        numbers = _Numbering(self.store, self.config.dossier_prefix, now)
         sheetrows.assign(rows, known, numbers.next)
         notify_since = self._notify_since(now, dry_run)
         report = Report(rows=len(rows))
@@ -89,7 +89,7 @@ class Cycle:
             events = ((Event.RECEPTION,) if row.is_new and not silent and not step.state.replaced_by else ()) \
                 + step.events
             plans.append((row, verdict, stored, Step(step.state, events, step.note)))
-        notes = self._record(plans, now, report, dry_run)
+        notes = self._record(plans, now, report, numbers, dry_run)
         if not dry_run:
             delivered = self.send(now)
             report.sent = sum(r.status == "sent" for r in delivered)
@@ -110,7 +110,7 @@ class Cycle:
 
     # --- recording intents ----------------------------------------------------------------------------
 
-    def _record(self, plans, now: datetime, report: Report, dry_run: bool) -> dict[str, str]:
+    def _record(self, plans, now: datetime, report: Report, numbers: "_Numbering", dry_run: bool) -> dict[str, str]:
         """Store each dossier's new state with the e-mails it calls for, in one transaction."""
         notes: dict[str, str] = {}
         office = Office(Recipient(Role.LEAD, self.config.people.lead_email, self.config.people.lead_name),
@@ -137,6 +137,7 @@ class Cycle:
         if dry_run:
             return notes
         with self.store.transaction() as db:
+            numbers.save(db)
             for item, row, verdict in pending:
                 if isinstance(item, StoredDossier):
                     self.store.save_dossier(db, item)
@@ -181,21 +182,27 @@ class Cycle:
 
 
 class _Numbering:
-    """`FVMA-2026-0042`: the prefix, the year the response was submitted, a sequence per year."""
+    """`FVMA-2026-0042`: the prefix, the year the response was submitted, a sequence per year.
 
-    def __init__(self, store: StateStore, prefix: str, now: datetime, dry_run: bool):
-        self.store, self.prefix, self.now, self.dry_run = store, prefix, now, dry_run
-        self.offsets: dict[int, int] = {}
+    Numbers are handed out from the stored sequence and the sequence is saved with
+    the dossiers that use them (`save`, in the cycle's one transaction): a crash
+    before it leaves no gap in the numbering.
+    """
+
+    def __init__(self, store: StateStore, prefix: str, now: datetime):
+        self.store, self.prefix, self.now = store, prefix, now
+        self.used: dict[int, int] = {}
 
     def next(self, row: sheetrows.SheetRow) -> str:
         year = (row.response.submitted_at or self.now).year
-        if self.dry_run:
-            self.offsets[year] = self.offsets.get(year, 0) + 1
-            number = int(self.store.get_meta(f"sequence.{year}") or 0) + self.offsets[year]
-        else:
-            with self.store.transaction() as db:
-                number = self.store.next_sequence(db, year)
-        return f"{self.prefix}-{year}-{number:04d}"
+        if year not in self.used:
+            self.used[year] = int(self.store.get_meta(f"sequence.{year}") or 0)
+        self.used[year] += 1
+        return f"{self.prefix}-{year}-{self.used[year]:04d}"
+
+    def save(self, db) -> None:
+        for year, last in self.used.items():
+            self.store.set_meta(f"sequence.{year}", str(last), db)
 
 
 def _before(row: sheetrows.SheetRow, since: datetime) -> bool:

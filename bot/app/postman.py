@@ -34,12 +34,11 @@ def deliver_due(store: StateStore, mailer: Mailer, now: datetime, retry: timedel
     the same Message-ID (the one window where a duplicate can happen).
     """
     due = store.due(now)
-    if not due:
-        return []
-    with mailer:
-        for row in due:
-            _deliver(store, mailer, row, now, retry)
-    if copier is not None:
+    if due:
+        with mailer:
+            for row in due:
+                _deliver(store, mailer, row, now, retry)
+    if copier is not None and store.uncopied():
         copy_sent(store, copier, now)
     keys = {row.key for row in due}
     return [row for row in store.outbox() if row.key in keys]
@@ -66,9 +65,7 @@ def _deliver(store: StateStore, mailer: Mailer, row: OutboxRow, now: datetime, r
 def copy_sent(store: StateStore, copier: Copier, now: datetime) -> None:
     """Append to the Sent folder a copy of each sent message not copied yet; a failure waits for next cycle."""
     with copier:
-        for row in store.outbox():
-            if row.status != "sent" or row.copied:
-                continue
+        for row in store.uncopied():
             try:
                 copier.append_sent(row.raw, now)
             except MailError as exc:

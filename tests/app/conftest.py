@@ -11,16 +11,10 @@ import pytest
 from bot.config import Config
 from bot.core import values
 from bot.core.values import PARIS
+from tests.support.configs import merged
 from tests.support.google_server import GoogleServer
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def merged(base: dict, extra: dict) -> dict:
-    out = dict(base)
-    for key, value in extra.items():
-        out[key] = merged(out.get(key, {}), value) if isinstance(value, dict) else value
-    return out
 
 
 @pytest.fixture

@@ -23,7 +23,8 @@ from bot.app.demo import build_workbook
 from bot.app.imap_copy import SentCopier
 from bot.app.wiring import make_cycle
 from bot.config import Config
-from tests.app.conftest import ROOT, at, merged
+from tests.app.conftest import ROOT, at
+from tests.support.configs import merged
 from tests.app.test_mail_flow import BOUNCES, ca, imap, imap_running  # noqa: F401 (fixtures)
 from tests.support.smtp_server import SmtpTestServer
 

@@ -1,0 +1,140 @@
+"""`fvma-bot run` as the daemon it is: a real process, stopped by signals, surviving its jobs' failures."""
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.app.daemon import Daemon, StateLock
+from bot.app.demo import build_workbook
+from bot.errors import SheetError, StateError
+from tests.app.conftest import ROOT
+from tests.support.configs import write_config
+
+@pytest.fixture
+def setup(tmp_path) -> Path:
+    write_config(tmp_path / "config.toml",
+                 sheet={"backend": "local", "local": {"path": "book.xlsx"}},
+                 mail={"backend": "outbox", "outbox": {"path": "outbox"}},
+                 schedule={"poll_every": 5, "notify_since": "2026-01-01T00:00:00+01:00"},
+                 paths={"state": "state/fvma.sqlite3"})
+    build_workbook(ROOT / "samples" / "fvma-reponses.csv", tmp_path / "book.xlsx")
+    return tmp_path
+
+
+def start(folder: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--config", str(folder / "config.toml"), *args],
+                            cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def wait_for(condition, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.1)
+
+
+def numbered(book: Path) -> bool:
+    try:
+        rows = list(load_workbook(book, read_only=True).worksheets[0].iter_rows(values_only=True))
+    except Exception:  # being saved right now
+        return False
+    return "N° dossier" in rows[0] and rows[1][rows[0].index("N° dossier")] == "FVMA-2026-0001"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_the_daemon_stops_cleanly_on_a_signal_after_its_first_cycle(setup, sig):
+    daemon = start(setup)
+    try:
+        wait_for(lambda: numbered(setup / "book.xlsx") and len(list((setup / "outbox").glob("*.eml"))) > 0)
+        daemon.send_signal(sig)
+        _, err = daemon.communicate(timeout=20)
+    finally:
+        daemon.kill()
+    assert daemon.returncode == 0, err
+    assert "stop requested" in err and "fvma-bot stopped" in err
+    assert "Traceback" not in err
+
+
+def test_a_second_daemon_on_the_same_state_is_refused_with_a_clear_message(setup):
+    first = start(setup)
+    try:
+        wait_for(lambda: numbered(setup / "book.xlsx"))
+        second = start(setup)
+        _, err = second.communicate(timeout=20)
+        assert second.returncode == 2
+        assert "another fvma-bot is already running" in err and "stop it first" in err
+        assert first.poll() is None                      # the first one goes on
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=20)
+    assert first.returncode == 0
+
+
+def test_the_daemon_survives_a_broken_workbook_and_carries_on_once_it_is_fixed(setup):
+    good = (setup / "book.xlsx").read_bytes()
+    (setup / "book.xlsx").write_bytes(b"this is not a workbook")
+    daemon = start(setup)
+    try:
+        time.sleep(2)                                    # the first cycle fails
+        assert daemon.poll() is None
+        (setup / "book.xlsx").write_bytes(good)
+        wait_for(lambda: numbered(setup / "book.xlsx"))  # the next cycle works
+        daemon.send_signal(signal.SIGTERM)
+        _, err = daemon.communicate(timeout=20)
+    finally:
+        daemon.kill()
+    assert "not a readable XLSX workbook" in err and "retried next cycle" in err
+    assert daemon.returncode == 0
+
+
+def test_the_lock_is_released_when_its_holder_is_killed(setup):
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
+                               "from bot.app.daemon import StateLock; held = StateLock(Path(sys.argv[1])).__enter__(); "
+                               "print('locked', flush=True); time.sleep(60)", str(setup / "s.db")],
+                              stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(StateError, match="already running"), StateLock(setup / "s.db"):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with StateLock(setup / "s.db"):                      # SIGKILL released it
+        pass
+
+
+class FlakyCycle:
+    def __init__(self, failures):
+        self.failures, self.runs = list(failures), 0
+
+    def run(self, now):
+        self.runs += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        return type("Report", (), {"events": [], "writes": [], "failed": 0})()
+
+
+def test_every_kind_of_job_failure_is_logged_and_the_next_run_happens(make_config, caplog):
+    cycle = FlakyCycle([SheetError("429 quota"), RuntimeError("bug"), StateError("disk full")])
+    daemon = Daemon(cycle, make_config())
+    job = daemon.guarded("cycle", daemon.run_cycle)
+    with caplog.at_level(logging.INFO):
+        for _ in range(4):
+            job()
+    assert cycle.runs == 4
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("sheet unavailable (429 quota); retried next cycle" in m for m in messages)
+    assert any("failed unexpectedly" in m for m in messages)
+    assert any("cycle failed: disk full" in m for m in messages)
+    daemon.stop()
+    job()
+    assert cycle.runs == 4                               # once stopping, no new job starts

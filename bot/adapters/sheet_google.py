@@ -15,7 +15,8 @@ import gspread
 from google.auth.exceptions import GoogleAuthError
 
 from bot.adapters.google_http import client_class
-from bot.adapters.sheet import BOT_HEADERS, CACTUS, DECISION, STATUS, RowWrite, Snapshot, fingerprint
+from bot.adapters.sheet import BOT_HEADERS, CACTUS, DECISION, DOSSIER, STATUS, RowWrite, Snapshot, fingerprint
+from bot.adapters.sheet_shift import Written, texts, undo_shift
 from bot.config import Config
 from bot.core import review, values
 from bot.errors import ConfigError, SheetError
@@ -79,6 +80,9 @@ class GoogleSheet:
         self.title = ""
         self.columns = 0
         self.header: list[object] = []
+        self.rows: dict[int, list[object]] = {}                  # the last read, by row number
+        self.written: Written | None = None                      # the last write, to undo if columns moved
+        self.repairs: dict[str, dict[int, object]] = {}          # dossier → cells to put back at the next write
         self.base = (endpoint.rstrip("/") if endpoint else "https://sheets.googleapis.com") + "/v4/spreadsheets/"
 
     # --- requests -------------------------------------------------------------------------------------
@@ -157,10 +161,25 @@ class GoogleSheet:
         data = self._call("get", "/values/" + quoted(self.title), params=READ)
         rows = data.get("values", [])
         self.header = list(rows[0]) if rows else []
-        return Snapshot(self.header, [(i, list(r)) for i, r in enumerate(rows[1:], start=2)])
+        body = [(i, list(r)) for i, r in enumerate(rows[1:], start=2)]
+        self._undo_shift(body)
+        self.rows = dict(body)
+        return Snapshot(self.header, body)
+
+    def _undo_shift(self, body: list[tuple[int, list[object]]]) -> None:
+        repairs = undo_shift(self.written, self.header, body)
+        self.repairs = {}
+        number = texts(self.header).index(DOSSIER) if DOSSIER in texts(self.header) else None
+        for line, cells in repairs.items():
+            row = dict(body)[line]
+            dossier = values.text(row[number]) if number is not None and number < len(row) else ""
+            if dossier:
+                self.repairs[dossier] = cells
+                log.warning("dossier %s: columns were moved while the bot wrote its row; putting back %d cell(s)",
+                            dossier, len(cells))
 
     def write(self, writes: list[RowWrite], fingerprint_columns: dict[str, int]) -> set[str]:
-        if not writes:
+        if not writes and not self.repairs:
             return set()
         header = self.header
         binds = [w for w in writes if w.bind]
@@ -168,19 +187,30 @@ class GoogleSheet:
             self._bind(binds)
             header, verified = self._verify(binds, fingerprint_columns)
             writes = [w for w in writes if not w.bind or w.dossier in verified]
-            if not writes:
-                return set()
+        repairs = self.repairs if texts(header) == texts(self.header) else {}
         columns = {name: i for i, h in enumerate(header) if (name := values.text(h)) in BOT_HEADERS}
-        width = max(columns[name] for w in writes for name in w.cells) + 1
-        data = []
+        cells: dict[str, dict[int, object]] = {d: dict(c) for d, c in repairs.items()}
         for w in writes:
-            row = [None] * width
-            for name, value in w.cells.items():
-                row[columns[name]] = value
-            data.append({"dataFilter": _lookup(w.dossier), "majorDimension": "ROWS", "values": [row]})
+            cells.setdefault(w.dossier, {}).update({columns[name]: value for name, value in w.cells.items()})
+        if not cells:
+            return set()
+        data = []
+        for dossier, placed in cells.items():
+            row = [None] * (max(placed) + 1)
+            for index, value in placed.items():
+                row[index] = value
+            data.append({"dataFilter": _lookup(dossier), "majorDimension": "ROWS", "values": [row]})
         self._call("post", "/values:batchUpdateByDataFilter",
                    json={"valueInputOption": "RAW", "data": data, "includeValuesInResponse": False})
+        self.repairs = {}
+        self.written = Written(texts(header), columns[DOSSIER], cells,
+                               {w.dossier: self.rows.get(w.row, []) for w in writes}
+                               | {d: self._row_of(d) for d in repairs})
         return {w.dossier for w in writes}
+
+    def _row_of(self, dossier: str) -> list[object]:
+        number = texts(self.header).index(DOSSIER)
+        return next((r for r in self.rows.values() if number < len(r) and values.text(r[number]) == dossier), [])
 
     def _bind(self, binds: list[RowWrite]) -> None:
         """One set-up request: for each new row, drop any earlier metadata of its dossier and tag the row."""

@@ -68,7 +68,7 @@ class Cycle:
         known = self.store.dossiers()
         rows = sheetrows.read_rows(snapshot, layout)
         numbers = _Numbering(self.store, self.config.dossier_prefix, now)
-        sheetrows.assign(rows, known, numbers.next)
+        sheetrows.assign(rows, known, numbers.next, self.config.dossier_prefix)
         notify_since = self._notify_since(now, dry_run)
         report = Report(rows=len(rows))
 
@@ -95,7 +95,7 @@ class Cycle:
             report.sent = sum(r.status == "sent" for r in delivered)
             report.failed = sum(r.status != "sent" for r in delivered)
         report.writes = self._writes(plans, notes, now, layout, dry_run)
-        if report.writes and not dry_run:
+        if not dry_run:   # also with no writes: a backend may have cells to put back (sheet_shift)
             written = self.sheet.write(report.writes, layout.fields.columns)
             self.store.mark_bound(sorted(written))
         return report

@@ -1,5 +1,6 @@
 """Reading a sheet snapshot into responses tied to dossiers (row identity, SPEC §3)."""
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -69,13 +70,18 @@ def read_rows(snapshot: Snapshot, layout: Layout) -> list[SheetRow]:
     return rows
 
 
-def assign(rows: list[SheetRow], known: dict[str, StoredDossier], next_number) -> None:
-    """Tie each row to its dossier: its N° dossier cell, else an unbound dossier with the same answers
-    (its number was given but not yet written), else a new number from `next_number(row)`."""
+def assign(rows: list[SheetRow], known: dict[str, StoredDossier], next_number, prefix: str = "FVMA") -> None:
+    """Tie each row to its dossier: its N° dossier cell, else a known dossier no row claims whose answers
+    are the same (its number was given but not yet written, or the cell was cleared or overwritten), else
+    a new number from `next_number(row)`. A cell that does not hold a dossier number counts as empty."""
+    pattern = re.compile(rf"{re.escape(prefix)}-\d{{4}}-\d{{4,}}")
+    for row in rows:
+        if row.dossier_cell and not pattern.fullmatch(row.dossier_cell):
+            row.dossier_cell = ""
     taken = {r.dossier_cell for r in rows if r.dossier_cell}
     unbound: dict[str, list[str]] = {}
     for number, stored in known.items():
-        if not stored.bound and number not in taken:
+        if number not in taken:
             unbound.setdefault(stored.state.revision, []).append(number)
     seen: set[str] = set()
     for row in rows:

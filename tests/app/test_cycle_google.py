@@ -22,9 +22,11 @@ def setup(google, make_config, sample_rows, tmp_path):
 
 
 def table(google) -> list[dict]:
+    """Each row by header; a cell under no header is keyed "" + its column number, so none is missed."""
     rows = google.sheet(SHEET).values()
-    header = rows[0]
-    return [dict(zip(header, r + [None] * (len(header) - len(r)))) for r in rows[1:]]
+    width = max(len(r) for r in rows)
+    header = [h or f"#{i}" for i, h in enumerate(rows[0] + [None] * (width - len(rows[0])))]
+    return [dict(zip(header, r + [None] * (width - len(r)))) for r in rows[1:]]
 
 
 def column(google, name: str) -> int:
@@ -163,3 +165,43 @@ def test_an_edit_after_the_decision_freezes_the_dossier(setup):
     cycle.run(at(6, 11))
     assert table(google)[4]["Statut"] == "Modifié après décision"
     assert len([k for k in outbox_keys(outbox) if k.startswith("FVMA-2026-0005.ko")]) == 1
+
+
+def shift_columns_before_the_write(google, change):
+    """Run `change()` once, just before the cycle's values write reaches the server."""
+    def hook(info, done=[]):
+        if info.method_id == "sheets.spreadsheets.values.batchUpdateByDataFilter" and not done:
+            done.append(1)
+            change()
+    google.before_request(hook)
+
+
+@pytest.mark.parametrize("where", ["first", "before_bot_columns", "inside_bot_columns", "deleted"])
+def test_columns_moved_between_read_and_write_are_put_right_and_nothing_is_sent_again(setup, where):
+    google, cycle, outbox = setup
+    if where == "deleted":
+        google.insert_columns(SHEET, at=3)                              # a blank column the lead will delete
+    cycle.run(at(6))
+    if where == "deleted":                                              # room on the right: the write succeeds
+        google.insert_columns(SHEET, at=len(google.sheet(SHEET).values()[0]) + 1)
+    before = outbox_keys(outbox)
+    original = {r["N° dossier"]: r for r in table(google)}
+    google.set_cell(SHEET, 2, column(google, "Décision") + 1, "KO")      # Léa Martin, FVMA-2026-0001
+    google.set_cell(SHEET, 3, column(google, "CACTUS initialisé") + 1, True)
+    google.set_cell(SHEET, 4, column(google, "Commentaire") + 1, "à revoir")
+    at_column = {"first": 1, "before_bot_columns": column(google, "N° dossier") + 1,
+                 "inside_bot_columns": column(google, "CACTUS initialisé") + 1}.get(where)
+    change = (lambda: google.delete_columns(SHEET, at=3)) if where == "deleted" else \
+        (lambda: google.insert_columns(SHEET, at=at_column))
+    shift_columns_before_the_write(google, change)
+    cycle.run(at(6, 10))                                                 # its values land one column off
+    cycle.run(at(6, 11))                                                 # the next read puts them right
+    after = {r["N° dossier"]: r for r in table(google)}
+    assert set(after) == set(original)
+    original["FVMA-2026-0001"].update({"Décision": "KO", "Statut": "À corriger — étudiant notifié"})
+    original["FVMA-2026-0002"]["CACTUS initialisé"] = True
+    original["FVMA-2026-0003"]["Commentaire"] = "à revoir"
+    for number, row in after.items():        # every cell as the lead left it, the bot's as they should be
+        assert {h: v for h, v in row.items() if h != "Dernière action" and v is not None} == \
+            {h: v for h, v in original[number].items() if h != "Dernière action" and v is not None}, number
+    assert sorted(set(outbox_keys(outbox)) - set(before)) == ["FVMA-2026-0001.ko.etudiant"]

@@ -58,3 +58,20 @@ def test_the_demo_leaves_a_workbook_and_emails_for_every_path(make_config, tmp_p
             "En attente de décision", "Remplacé par le dossier FVMA-2026-0011"} <= statuses
     keys = outbox_keys(tmp_path / "demo" / "outbox")
     assert len(keys) == len(set(keys)) == 31
+
+
+def test_a_dossier_cell_overwritten_or_cleared_by_mistake_is_restored_without_any_email(make_config, tmp_path):
+    book = tmp_path / "book.xlsx"
+    build_workbook(ROOT / "samples" / "fvma-reponses.csv", book)
+    cycle = make_cycle(make_config(sheet={"backend": "local", "local": {"path": str(book)}}))
+    cycle.run(at(6))
+    before = outbox_keys(tmp_path / "outbox")
+    wb = load_workbook(book)
+    sheet = wb.worksheets[0]
+    number = [c.value for c in sheet[1]].index("N° dossier") + 1
+    sheet.cell(2, number, "Conforme")
+    sheet.cell(3, number, None)
+    wb.save(book)
+    cycle.run(at(6, 10))
+    assert [r["N° dossier"] for r in cells(book)][:2] == ["FVMA-2026-0001", "FVMA-2026-0002"]
+    assert outbox_keys(tmp_path / "outbox") == before

@@ -158,7 +158,7 @@ class Links(Section):
 
 
 class Schedule(Section):
-    poll_every: int = Field(default=60, ge=5, json_schema_extra={"expected": "a whole number of seconds, 5 or more"})
+    poll_every: int = Field(default=60, ge=1, json_schema_extra={"expected": "a whole number of seconds, 1 or more"})
     rappel_at: Annotated[str, AfterValidator(_hhmm)] = "08:30"
     notify_since: datetime | None = None
     retry_minutes: int = Field(default=10, ge=1)

@@ -142,8 +142,8 @@ def test_a_reminder_time_that_is_not_hh_mm_is_refused(tmp_path, value):
 
 
 def test_a_poll_interval_too_short_is_refused(tmp_path):
-    assert error_of(write(tmp_path, ("poll_every = 60 ", "poll_every = 1 "))) == \
-        "config.toml: [schedule].poll_every = 1: expected a whole number of seconds, 5 or more"
+    assert error_of(write(tmp_path, ("poll_every = 60 ", "poll_every = 0 "))) == \
+        "config.toml: [schedule].poll_every = 0: expected a whole number of seconds, 1 or more"
 
 
 def test_a_boolean_that_is_not_one_is_refused(tmp_path):

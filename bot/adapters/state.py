@@ -74,6 +74,9 @@ class StateStore:
 
     def __init__(self, path: Path):
         self.path = path
+        # Messages the SMTP server accepted whose `sent` could not be written (disk full): kept in memory
+        # so that this process records them later instead of sending them again.
+        self.sent_unrecorded: dict[str, datetime] = {}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists():
@@ -96,10 +99,11 @@ class StateStore:
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 yield self.db
+                self.db.execute("COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                if self.db.in_transaction:     # SQLite may have rolled back already (disk full)
+                    self.db.execute("ROLLBACK")
                 raise
-            self.db.execute("COMMIT")
         except sqlite3.Error as exc:
             raise StateError(f"state file {self.path}: write failed ({exc}) — check free disk space and "
                              f"permissions; nothing was lost, the cycle will be retried") from None

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.adapters.state import OutboxRow, StateStore
-from bot.errors import MailError
+from bot.errors import MailError, StateError
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=6)
@@ -45,6 +45,9 @@ def deliver_due(store: StateStore, mailer: Mailer, now: datetime, retry: timedel
 
 
 def _deliver(store: StateStore, mailer: Mailer, row: OutboxRow, now: datetime, retry: timedelta) -> None:
+    if row.key in store.sent_unrecorded:      # sent earlier by this process; only its record failed
+        store.mark_sent(row.key, store.sent_unrecorded.pop(row.key))
+        return
     msg = email.message_from_bytes(row.raw, policy=email.policy.SMTP)
     store.mark_sending(row.key)
     try:
@@ -58,7 +61,11 @@ def _deliver(store: StateStore, mailer: Mailer, row: OutboxRow, now: datetime, r
             store.mark_retry(row.key, now + delay, str(exc))
             log.warning("%s: not sent (%s); next try at %s", row.key, exc, (now + delay).isoformat())
         return
-    store.mark_sent(row.key, now)
+    try:
+        store.mark_sent(row.key, now)
+    except StateError:
+        store.sent_unrecorded[row.key] = now   # remembered in memory, so this process never sends it again
+        raise
     log.info("%s: sent", row.key)
 
 

@@ -143,7 +143,7 @@ class GoogleServer(AuthMixin, FormsSeedingMixin):
         self._before: list[Callable] = []
         self._after: list[Callable] = []
         self._faults: list[_Fault] = []
-        self._rate: tuple[float, tuple[int, ...], random.Random, Callable | None] | None = None
+        self._rate: tuple[float, tuple[int, ...], random.Random, Callable | None, float | None] | None = None
         self._delays: list[list] = []
         self._ids = itertools.count(1)
         self._sheets_api = SheetsApi(self)
@@ -272,10 +272,11 @@ class GoogleServer(AuthMixin, FormsSeedingMixin):
             self._faults.append(_Fault(status, count, retry_after, match, message, applied))
 
     def fail_rate(self, rate: float, statuses: tuple[int, ...] = (429, 500, 503), seed: int = 0,
-                  match: Callable[[RequestInfo], bool] | None = None) -> None:
-        """Fail a random `rate` of matching API requests with one of `statuses` (rate=0 stops)."""
+                  match: Callable[[RequestInfo], bool] | None = None, retry_after: float | None = None) -> None:
+        """Fail a random `rate` of matching API requests with one of `statuses` (rate=0 stops), with a
+        Retry-After header when given."""
         with self.lock:
-            self._rate = (rate, tuple(statuses), random.Random(seed), match) if rate > 0 else None
+            self._rate = (rate, tuple(statuses), random.Random(seed), match, retry_after) if rate > 0 else None
 
     def delay(self, seconds: float, match: Callable[[RequestInfo], bool] | None = None,
               count: int | None = None) -> None:
@@ -313,9 +314,9 @@ class GoogleServer(AuthMixin, FormsSeedingMixin):
                     self._faults.remove(fault)
                 return fault
         if self._rate is not None:
-            rate, statuses, rng, match = self._rate
+            rate, statuses, rng, match, retry_after = self._rate
             if (match is None or match(info)) and rng.random() < rate:
-                return _Fault(rng.choice(statuses), None, None, None, None)
+                return _Fault(rng.choice(statuses), None, retry_after, None, None)
         return None
 
     def _pick_delay(self, info: RequestInfo) -> float:

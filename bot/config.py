@@ -73,6 +73,8 @@ class FormsIntake(Section):
     review_spreadsheet_id: str = ""
     review_worksheet: str = "Suivi FVMA"
     api_endpoint: str = ""
+    full_scan_minutes: int = Field(default=60, ge=0, json_schema_extra={
+        "expected": "a whole number of minutes, 0 or more (0: only when the bot starts)"})
 
 
 class SheetConfig(Section):

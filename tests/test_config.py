@@ -146,6 +146,12 @@ def test_a_poll_interval_too_short_is_refused(tmp_path):
         "config.toml: [schedule].poll_every = 0: expected a whole number of seconds, 1 or more"
 
 
+def test_a_negative_full_scan_interval_for_the_forms_intake_is_refused(tmp_path):
+    assert error_of(write(tmp_path, ("full_scan_minutes = 60 ", "full_scan_minutes = -5 "))) == \
+        "config.toml: [sheet.forms].full_scan_minutes = -5: expected a whole number of minutes, 0 or more " \
+        "(0: only when the bot starts)"
+
+
 def test_a_boolean_that_is_not_one_is_refused(tmp_path):
     assert error_of(write(tmp_path, ("enabled = false", 'enabled = "non"'))) == \
         'config.toml: [mail.imap].enabled = "non": expected true or false'

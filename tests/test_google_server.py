@@ -644,3 +644,17 @@ def test_forms_responses_pagination_filter_and_edits(server, forms):
         forms.forms().responses().list(formId="form-1", pageToken=token, filter=f"timestamp > {since}").execute()
     assert e.value.resp.status == 400
     assert server.count("read", api="forms") >= 8 and server.count("write") == 0
+
+
+def test_forms_settings_and_the_timestamp_the_filter_compares(server, forms):
+    server.add_form("form-2", "FVMA", ["Nom"], email_collection="VERIFIED")
+    got = forms.forms().get(formId="form-2").execute()
+    assert got["settings"] == {"emailCollectionType": "VERIFIED"}
+    server.add_form("form-3", "Sans réglages", ["Nom"])
+    assert "settings" not in forms.forms().get(formId="form-3").execute()
+    rid = server.add_response("form-2", {"Nom": "A"}, submitted=datetime(2025, 9, 1, 8, 0, tzinfo=UTC))
+    server.edit_response("form-2", rid, {"Nom": "B"}, submitted=datetime(2025, 9, 2, 8, 0, tzinfo=UTC))
+    since = "timestamp > 2025-09-01T12:00:00Z"
+    assert len(forms.forms().responses().list(formId="form-2", filter=since).execute()["responses"]) == 1
+    server.forms_filter_on = "createTime"
+    assert "responses" not in forms.forms().responses().list(formId="form-2", filter=since).execute()

@@ -20,9 +20,10 @@ GOOGLE = "https://sheets.googleapis.com"
 RETRYABLE = {408, 429, 500, 502, 503, 504}
 
 
-def client_class(endpoint: str, budget_seconds: float = 60.0,
-                 sleep: Callable[[float], None] = time.sleep) -> type[gspread.HTTPClient]:
-    """A gspread HTTPClient class bound to `endpoint` ("" for Google)."""
+def client_class(endpoint: str, budget_seconds: float = 60.0, sleep: Callable[[float], None] | None = None,
+                 id_key: str = "[sheet.google].spreadsheet_id") -> type[gspread.HTTPClient]:
+    """A gspread HTTPClient class bound to `endpoint` ("" for Google); errors name `id_key` when the
+    spreadsheet is not found."""
 
     class EndpointClient(gspread.HTTPClient):
         def request(self, method, endpoint_url, *args, **kwargs):
@@ -35,16 +36,16 @@ def client_class(endpoint: str, budget_seconds: float = 60.0,
                 except APIError as exc:
                     status = exc.response.status_code
                     if status not in RETRYABLE:
-                        raise translate(exc) from None
+                        raise translate(exc, id_key) from None
                     delay = _retry_after(exc.response) or min(2 ** attempt, 32)
-                    error = translate(exc)
+                    error = translate(exc, id_key)
                 except (requests.ConnectionError, requests.Timeout) as exc:
                     delay, error = min(2 ** attempt, 32), SheetError(
                         f"Google Sheets unreachable ({type(exc).__name__})", transient=True)
                 if waited + delay > budget_seconds:
                     raise error
                 log.warning("Sheets API: %s; retrying in %.0fs", error, delay)
-                sleep(delay)
+                (sleep or time.sleep)(delay)
                 waited += delay
                 attempt += 1
 
@@ -59,7 +60,7 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
 
 
-def translate(exc: APIError) -> SheetError:
+def translate(exc: APIError, id_key: str = "[sheet.google].spreadsheet_id") -> SheetError:
     status = exc.response.status_code
     try:
         message = exc.response.json()["error"]["message"]
@@ -69,7 +70,7 @@ def translate(exc: APIError) -> SheetError:
         return SheetError(f"access refused by Google Sheets ({message}) — share the sheet with the service "
                           f"account's address as an editor")
     if status == 404:
-        return SheetError(f"spreadsheet not found ({message}) — check [sheet.google].spreadsheet_id")
+        return SheetError(f"spreadsheet not found ({message}) — check {id_key}")
     if status == 401:
         return SheetError(f"Google refused the credentials ({message}) — check [sheet.google].credentials_file")
     transient = status in RETRYABLE

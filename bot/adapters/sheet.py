@@ -52,6 +52,10 @@ class Sheet(Protocol):
     def write(self, writes: list[RowWrite], fingerprint_columns: dict[str, int]) -> set[str]:
         """Write the bot's cells, each on its dossier's row wherever it now is; returns the dossiers written.
 
+        Called once after each `read` (not in a dry run), even with no `writes`: a backend
+        may store cells of its own then (the forms intake: new and edited responses).
+        With nothing to do it sends nothing.
+
         A `bind` write whose row no longer holds its response is skipped (and so
         not returned). `fingerprint_columns` maps each form field to its column
         as read, to recompute fingerprints when verifying.

@@ -42,7 +42,8 @@ def google_credentials(config: Config, scopes: list[str] = SCOPES):
             from google.oauth2 import service_account
 
             creds = service_account.Credentials.from_service_account_file(str(path), scopes=scopes)
-            return offline_boundary(creds) if g.api_endpoint else creds
+            offline = g.api_endpoint or (config.sheet.backend == "forms" and config.sheet.forms.api_endpoint)
+            return offline_boundary(creds) if offline else creds
         from google.oauth2.credentials import Credentials
 
         creds = Credentials.from_authorized_user_file(str(path), scopes)
@@ -69,10 +70,11 @@ def quoted(title: str) -> str:
 
 
 class GoogleSheet:
-    def __init__(self, credentials, spreadsheet_id: str, worksheet: str = "", endpoint: str = ""):
+    def __init__(self, credentials, spreadsheet_id: str, worksheet: str = "", endpoint: str = "",
+                 id_key: str = "[sheet.google].spreadsheet_id"):
         if not spreadsheet_id:
-            raise ConfigError("[sheet.google].spreadsheet_id is empty: copy it from the sheet's address")
-        self.client = gspread.Client(auth=credentials, http_client=client_class(endpoint))
+            raise ConfigError(f"{id_key} is empty: copy it from the sheet's address")
+        self.client = gspread.Client(auth=credentials, http_client=client_class(endpoint, id_key=id_key))
         self.http = self.client.http_client
         self.id = spreadsheet_id
         self.worksheet = worksheet
@@ -87,7 +89,7 @@ class GoogleSheet:
 
     # --- requests -------------------------------------------------------------------------------------
 
-    def _call(self, method: str, suffix: str, **kwargs) -> dict:
+    def call(self, method: str, suffix: str, **kwargs) -> dict:
         try:
             return self.http.request(method, self.base + self.id + suffix, **kwargs).json()
         except GoogleAuthError as exc:
@@ -95,7 +97,7 @@ class GoogleSheet:
                              f"that the key is still valid", transient=True) from None
 
     def _metadata(self) -> None:
-        data = self._call("get", "", params={"includeGridData": "false"})
+        data = self.call("get", "", params={"includeGridData": "false"})
         sheets = data.get("sheets", [])
         chosen = next((s for s in sheets if s["properties"]["title"] == self.worksheet), None) \
             if self.worksheet else (sheets[0] if sheets else None)
@@ -103,7 +105,10 @@ class GoogleSheet:
             titles = ", ".join(s["properties"]["title"] for s in sheets)
             raise SheetError(f"no worksheet named {self.worksheet!r} in the spreadsheet (found: {titles}) — "
                              f"check [sheet.google].worksheet")
-        props = chosen["properties"]
+        self.locate(chosen["properties"])
+
+    def locate(self, props: dict) -> None:
+        """Use the worksheet with these properties (from the spreadsheet's metadata)."""
         self.sheet_id, self.title = props["sheetId"], props["title"]
         self.columns = props.get("gridProperties", {}).get("columnCount", 26)
 
@@ -111,7 +116,7 @@ class GoogleSheet:
 
     def prepare(self) -> None:
         self._metadata()
-        header = self._call("get", "/values/" + quoted(self.title) + "!1:1").get("values", [[]])
+        header = self.call("get", "/values/" + quoted(self.title) + "!1:1").get("values", [[]])
         header = header[0] if header else []
         present = {values.text(h) for h in header}
         missing = [h for h in BOT_HEADERS if h not in present]
@@ -127,12 +132,13 @@ class GoogleSheet:
             "rows": [{"values": [{"userEnteredValue": {"stringValue": h}} for h in missing]}],
             "fields": "userEnteredValue"}})
         position = {h: last + i for i, h in enumerate(missing)}
-        requests += self._decorations(position)
-        self._call("post", ":batchUpdate", json={"requests": requests})
+        requests += self.decorations(position)
+        self.call("post", ":batchUpdate", json={"requests": requests})
         self.columns = max(self.columns, last + len(missing))
         log.info("sheet %s: added columns %s", self.title, ", ".join(missing))
 
-    def _decorations(self, position: dict[str, int]) -> list[dict]:
+    def decorations(self, position: dict[str, int]) -> list[dict]:
+        """The OK/KO drop-down, the CACTUS check box and the Statut colours for the bot columns at `position`."""
         def column(index: int) -> dict:
             return {"sheetId": self.sheet_id, "startRowIndex": 1, "startColumnIndex": index,
                     "endColumnIndex": index + 1}
@@ -158,7 +164,7 @@ class GoogleSheet:
     def read(self) -> Snapshot:
         if self.sheet_id is None:
             self._metadata()
-        data = self._call("get", "/values/" + quoted(self.title), params=READ)
+        data = self.call("get", "/values/" + quoted(self.title), params=READ)
         rows = data.get("values", [])
         self.header = list(rows[0]) if rows else []
         body = [(i, list(r)) for i, r in enumerate(rows[1:], start=2)]
@@ -200,7 +206,7 @@ class GoogleSheet:
             for index, value in placed.items():
                 row[index] = value
             data.append({"dataFilter": _lookup(dossier), "majorDimension": "ROWS", "values": [row]})
-        self._call("post", "/values:batchUpdateByDataFilter",
+        self.call("post", "/values:batchUpdateByDataFilter",
                    json={"valueInputOption": "RAW", "data": data, "includeValuesInResponse": False})
         self.repairs = {}
         self.written = Written(texts(header), columns[DOSSIER], cells,
@@ -221,12 +227,12 @@ class GoogleSheet:
                 "metadataKey": KEY, "metadataValue": w.dossier, "visibility": "DOCUMENT",
                 "location": {"dimensionRange": {"sheetId": self.sheet_id, "dimension": "ROWS",
                                                 "startIndex": w.row - 1, "endIndex": w.row}}}}})
-        self._call("post", ":batchUpdate", json={"requests": requests})
+        self.call("post", ":batchUpdate", json={"requests": requests})
 
     def _verify(self, binds: list[RowWrite], fingerprint_columns: dict[str, int]) -> tuple[list[object], set[str]]:
         """Read the header and each newly tagged row; keep the dossiers whose row holds the answers read."""
         filters = [{"a1Range": quoted(self.title) + "!1:1"}] + [_lookup(w.dossier) for w in binds]
-        data = self._call("post", "/values:batchGetByDataFilter",
+        data = self.call("post", "/values:batchGetByDataFilter",
                           json={"dataFilters": filters, "majorDimension": "ROWS", **READ})
         header, found = self.header, {}
         for match in data.get("valueRanges", []):

@@ -95,9 +95,10 @@ class Cycle:
             report.sent = sum(r.status == "sent" for r in delivered)
             report.failed = sum(r.status != "sent" for r in delivered)
         report.writes = self._writes(plans, notes, now, layout, dry_run)
-        if not dry_run:   # also with no writes: a backend may have cells to put back (sheet_shift)
+        if not dry_run:   # even with no writes: a backend may have cells to put back or answers to store
             written = self.sheet.write(report.writes, layout.fields.columns)
-            self.store.mark_bound(sorted(written))
+            if written:
+                self.store.mark_bound(sorted(written))
         return report
 
     def send(self, now: datetime) -> list[OutboxRow]:

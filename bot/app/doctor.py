@@ -57,6 +57,10 @@ def _sheet(config: Config) -> str:
     snapshot = make_sheet(config).read()
     layout = sheetrows.layout_of(snapshot.header, config.sheet.aliases)
     missing = [f.header for f in layout.fields.missing() if f.required]
+    if missing and config.sheet.backend == "forms":
+        raise BotError(f"the form asks no question matching {', '.join(missing)} — rename the question or add "
+                       f"its title as an alias in [sheet.aliases] (the address comes from the form's "
+                       f"\"collect e-mail addresses\" setting or a question)")
     if missing:
         raise BotError(f"no column for {', '.join(missing)} — rename the header or add an alias in "
                        f"[sheet.aliases]")

@@ -21,7 +21,7 @@ def make_sheet(config: Config):
 
         g = config.sheet.google
         return GoogleSheet(google_credentials(config), g.spreadsheet_id, g.worksheet, g.api_endpoint)
-    from bot.adapters.forms import FormsSheet
+    from bot.adapters.sheet_forms import FormsSheet
 
     return FormsSheet.from_config(config)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.templates import Renderer
 from bot.config import Config
 from bot.core import values
 from bot.core.values import PARIS
@@ -15,6 +16,20 @@ from tests.support.configs import merged
 from tests.support.google_server import GoogleServer
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+_RENDERERS: dict[str, Renderer] = {}
+
+
+@pytest.fixture(autouse=True)
+def compiled_templates_once(monkeypatch):
+    """One Renderer per templates folder for the whole run: compiling the templates is most of a first
+    cycle's time, and the scenarios run a cycle per intake. Rendering itself keeps no state."""
+    def renderer(folder) -> Renderer:
+        if str(folder) not in _RENDERERS:
+            _RENDERERS[str(folder)] = Renderer(folder)
+        return _RENDERERS[str(folder)]
+    monkeypatch.setattr("bot.app.wiring.Renderer", renderer)
 
 
 @pytest.fixture

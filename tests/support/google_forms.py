@@ -69,6 +69,7 @@ class Form:
     description: str | None = None
     linked_sheet_id: str | None = None
     revision: int = 1
+    email_collection: str | None = None  # FormSettings.emailCollectionType, e.g. "VERIFIED", "DO_NOT_COLLECT"
 
     def question_id(self, question: str) -> str:
         """The questionId of a question given by id or by title."""
@@ -99,6 +100,8 @@ class Form:
             "responderUri": f"https://docs.google.com/forms/d/e/{self.form_id}/viewform",
             "items": copy.deepcopy(self.items),
         }
+        if self.email_collection:
+            out["settings"] = {"emailCollectionType": self.email_collection}
         if self.linked_sheet_id:
             out["linkedSheetId"] = self.linked_sheet_id
         return out
@@ -199,11 +202,14 @@ class FormsApi:
                 raise bad("The page token does not match the form and filter of the original request.")
         chosen = form.responses
         if condition:
+            # Google documents "submitted after N" without naming the timestamp: lastSubmittedTime by
+            # default; server.forms_filter_on = "createTime" plays the other reading.
             op, moment = condition
+            attribute = "create_time" if self.server.forms_filter_on == "createTime" else "last_submitted_time"
             if op == ">":
-                chosen = [r for r in chosen if r.last_submitted_time > moment]
+                chosen = [r for r in chosen if getattr(r, attribute) > moment]
             else:
-                chosen = [r for r in chosen if r.last_submitted_time >= moment]
+                chosen = [r for r in chosen if getattr(r, attribute) >= moment]
         page = chosen[offset : offset + size]
         out: dict[str, Any] = {}
         if page:
@@ -220,10 +226,13 @@ class FormsSeedingMixin:
     self.clock, self._ids)."""
 
     def add_form(self, form_id: str, title: str = "Formulaire", questions: list | None = None,
-                 linked_sheet_id: str | None = None, description: str | None = None) -> Form:
-        """`questions`: titles (short-answer questions) or dicts, see google_forms.make_item."""
+                 linked_sheet_id: str | None = None, description: str | None = None,
+                 email_collection: str | None = None) -> Form:
+        """`questions`: titles (short-answer questions) or dicts, see google_forms.make_item.
+        `email_collection`: the settings' emailCollectionType (None: no settings in forms.get)."""
         with self.lock:
-            form = Form(form_id, title, description=description, linked_sheet_id=linked_sheet_id)
+            form = Form(form_id, title, description=description, linked_sheet_id=linked_sheet_id,
+                        email_collection=email_collection)
             form.items = [make_item(form_id, q, i) for i, q in enumerate(questions or [])]
             self.forms[form_id] = form
             return form

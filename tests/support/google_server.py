@@ -134,6 +134,8 @@ class GoogleServer(AuthMixin, FormsSeedingMixin):
         # What values:batchUpdateByDataFilter does with a data filter matching nothing: "ignore" (no
         # response for it, 200) or "error" (400). Google's behaviour is not documented; see the tests.
         self.unmatched_data_filter = unmatched_data_filter
+        # Which timestamp responses.list's `filter` compares: "lastSubmittedTime" or "createTime".
+        self.forms_filter_on = "lastSubmittedTime"
         self.requests: list[RequestInfo] = []
         self.formulas_written: list[dict] = []
         self.errors: list[str] = []  # server-side exceptions (hooks, bugs): assert it stays empty

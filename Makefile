@@ -23,7 +23,7 @@ check: $(STAMP)
 
 reliability: $(STAMP)
 	rm -rf .reliability
-	FVMA_RELIABILITY=full $(BIN)/python -m pytest -q tests/reliability
+	FVMA_RELIABILITY=full $(BIN)/python -m pytest -q --timeout 3600 tests/reliability
 	$(BIN)/python -m tests.reliability.report
 
 bench: $(STAMP)

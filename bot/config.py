@@ -116,7 +116,7 @@ class Imap(SecretRef):
     timeout: float = Field(default=30, gt=0)
     sent_folder: str = "Sent"
     bounce_folder: str = "INBOX"
-    poll_every: int = Field(default=300, ge=30, json_schema_extra={"expected": "a whole number of seconds, 30 or more"})
+    poll_every: int = Field(default=0, ge=0, json_schema_extra={"expected": "a whole number of seconds (0: with every cycle)"})
 
 
 class Outbox(Section):

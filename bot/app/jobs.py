@@ -20,9 +20,10 @@ def schedule_mail_jobs(daemon, bounce_source=None) -> None:
     daemon.scheduler.every(1).minutes.do(daemon.guarded("rappel", lambda: send_reminder_if_due(cycle,
                                                                                                 daemon.clock())))
     if bounce_source is not None:
-        every = cycle.config.mail.imap.poll_every
-        daemon.scheduler.every(every).seconds.do(daemon.guarded("bounces", lambda: poll_bounces(
-            cycle, bounce_source(), daemon.clock())))
+        every = cycle.config.mail.imap.poll_every or cycle.config.schedule.poll_every
+        job = daemon.guarded("bounces", lambda: poll_bounces(cycle, bounce_source(), daemon.clock()))
+        daemon.scheduler.every(every).seconds.do(job)
+        job()       # and once at start: a bounce that came while the bot was down is not left waiting
 
 
 def send_reminder_if_due(cycle, now: datetime) -> bool:

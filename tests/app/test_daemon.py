@@ -15,6 +15,8 @@ from bot.app.daemon import Daemon, StateLock
 from bot.app.demo import build_workbook
 from bot.errors import SheetError, StateError
 from tests.app.conftest import ROOT
+from tests.app.test_mail_flow import BOUNCES, ca, imap, imap_running, smtp  # noqa: F401 (fixtures)
+from tests.support.dsn import dsn_for
 from tests.support.configs import write_config
 
 @pytest.fixture
@@ -138,3 +140,45 @@ def test_every_kind_of_job_failure_is_logged_and_the_next_run_happens(make_confi
     daemon.stop()
     job()
     assert cycle.runs == 4                               # once stopping, no new job starts
+
+
+def test_the_running_daemon_sends_decides_and_feeds_a_bounce_back_to_the_sheet(tmp_path, ca, imap, smtp,  # noqa: F811
+                                                                               monkeypatch):
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    build_workbook(ROOT / "samples" / "fvma-reponses.csv", tmp_path / "book.xlsx")
+    write_config(tmp_path / "config.toml",
+                 sheet={"backend": "local", "local": {"path": "book.xlsx"}},
+                 mail={"backend": "smtp",
+                       "smtp": {"host": smtp.host, "port": smtp.port, "user": smtp.user, "ca_file": "ca.pem"},
+                       "imap": {"enabled": True, "host": imap.host, "port": imap.port, "security": "starttls",
+                                "user": imap.user, "ca_file": "ca.pem", "bounce_folder": BOUNCES}},
+                 schedule={"poll_every": 1, "notify_since": "2026-01-01T00:00:00+01:00", "rappel_at": "23:59"},
+                 paths={"state": "state/fvma.sqlite3"})
+    monkeypatch.setenv("FVMA_SMTP_PASSWORD", smtp.password)
+    monkeypatch.setenv("FVMA_IMAP_PASSWORD", imap.password)
+    daemon = start(tmp_path)
+    try:
+        wait_for(lambda: numbered(tmp_path / "book.xlsx"))
+        book = load_workbook(tmp_path / "book.xlsx")
+        header = [c.value for c in book.worksheets[0][1]]
+        book.worksheets[0].cell(3, header.index("Décision") + 1, "OK")          # Hugo Bernard, professionalisation
+        book.save(tmp_path / "book.xlsx")
+        wait_for(lambda: any(".ok-pro.rh" in (m.message_id or "") for m in smtp.messages))
+        to_hr = next(m for m in smtp.messages if ".ok-pro.rh" in (m.message_id or ""))
+        imap.deliver(BOUNCES, dsn_for(to_hr.raw, to_hr.rcpt_tos[0]))
+        wait_for(lambda: any(".rejet-adresse." in (m.message_id or "") for m in smtp.messages))
+        wait_for(lambda: _status(tmp_path / "book.xlsx", 3) == f"Adresse rejetée : {to_hr.rcpt_tos[0]}")
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        _, err = daemon.communicate(timeout=20)
+    assert daemon.returncode == 0, err
+    assert max(smtp.count_by_message_id().values()) == 1
+
+
+def _status(book, line: int) -> str | None:
+    try:
+        sheet = load_workbook(book, read_only=True).worksheets[0]
+        rows = list(sheet.iter_rows(values_only=True))
+    except Exception:  # being saved right now
+        return None
+    return rows[line - 1][list(rows[0]).index("Statut")]

@@ -1,10 +1,13 @@
 """The `fvma-bot` command line (SPEC §6). Parses arguments, configures logging, maps errors to exit codes."""
 
 import argparse
+import io
 import logging
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TextIO
 
 from bot import __version__
 from bot.config import Config, find_config, load
@@ -65,12 +68,40 @@ def _common(config_default, verbose_default) -> argparse.ArgumentParser:
     return common
 
 
-def configure_logging(verbose: bool, quiet: bool = False) -> None:
+def configure_logging(verbose: bool, quiet: bool = False, journal: bool = False) -> None:
+    """One line per event on stderr. Under systemd (`journal`), no time stamp (journald adds its own) and a
+    `<N>` syslog priority prefix on each line, so that `journalctl -p warning` finds the warnings."""
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JournalFormatter() if journal else
+                         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     for noisy in ("googleapiclient.discovery_cache", "urllib3", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class JournalFormatter(logging.Formatter):
+    """`<6>INFO bot.app.daemon: …`: the prefix is the syslog priority journald reads (sd-daemon(3))."""
+
+    PRIORITIES = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
+
+    def __init__(self) -> None:
+        super().__init__("%(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        priority = self.PRIORITIES.get(record.levelno, 6)
+        return "\n".join(f"<{priority}>{line}" for line in super().format(record).splitlines())
+
+
+def is_journal(stream: TextIO, journal_stream: str | None) -> bool:
+    """True when `stream` is the connection to journald that systemd names in $JOURNAL_STREAM ("device:inode");
+    a program started from a shell inside a service inherits the variable but not the stream."""
+    try:
+        device, inode = (int(part) for part in (journal_stream or "").split(":"))
+        status = os.fstat(stream.fileno())
+    except (ValueError, OSError, AttributeError, io.UnsupportedOperation):
+        return False
+    return (status.st_dev, status.st_ino) == (device, inode)
 
 
 def load_config(args: argparse.Namespace) -> Config:
@@ -79,7 +110,8 @@ def load_config(args: argparse.Namespace) -> Config:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    configure_logging(args.verbose, quiet=args.command in ("check", "demo", "preview"))
+    configure_logging(args.verbose, quiet=args.command in ("check", "demo", "preview", "doctor"),
+                      journal=is_journal(sys.stderr, os.environ.get("JOURNAL_STREAM")))
     try:
         return dispatch(args)
     except BotError as exc:

@@ -57,11 +57,16 @@ def _imap(config: Config) -> str:
     except MailError as exc:
         raise Trouble(str(exc), _mail_fix(exc, "mail.imap", i, ("993 with security = \"ssl\"",
                                                                 "143 with security = \"starttls\""))) from None
-    where = f"logged in to {i.host}:{i.port} as {i.user}; bounces read from {i.bounce_folder!r}"
+    where = (f"logged in to {i.host}:{i.port} as {i.user}; bounces read from {i.bounce_folder!r} every "
+             f"{getattr(i, 'poll_every', 300)} s")
     return "; ".join((where, *notes))
 
 
 def _settings(build, config: Config, section: SecretRef, name: str):
+    ca_file = getattr(section, "ca_file", "")
+    if ca_file and not config.path(ca_file).is_file():
+        raise Trouble(f"[{name}].ca_file = \"{ca_file}\": no such file",
+                      "give the path of the CA's certificate (PEM), or \"\" to trust the system's CAs")
     try:
         return build(config)
     except ConfigError as exc:
@@ -87,8 +92,9 @@ def _mail_fix(exc: MailError, name: str, section, ports: tuple[str, str]) -> str
         return (f"check [{name}].user = \"{section.user}\" and the password in {source}; if the account uses "
                 f"two-factor authentication, create an application password for the bot")
     if isinstance(cause, ssl.SSLCertVerificationError):
-        return (f"set [{name}].host to the name the certificate is issued for, or install the issuing CA "
-                f"(/usr/local/share/ca-certificates, then update-ca-certificates)")
+        return (f"set [{name}].host to the name the certificate is issued for; if the server's CA is an internal "
+                f"one, set [{name}].ca_file to its PEM file (or install it: /usr/local/share/ca-certificates, "
+                f"then update-ca-certificates)")
     if isinstance(cause, (ssl.SSLError, smtplib.SMTPServerDisconnected, TimeoutError)) or "STARTTLS" in str(exc):
         # a plain client on a TLS port (or the reverse) sees a timeout, a closed connection or a TLS error
         return (f"use port {ports[0]}, or port {ports[1]}; if these are right, check that this machine may "

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import tomli_w
 import trustme
 
 from bot.app.demo import build_workbook
@@ -28,27 +29,6 @@ TODAY = date(2026, 10, 6)
 # --- helpers ----------------------------------------------------------------------------------------
 
 
-def toml(data: dict, prefix: tuple[str, ...] = ()) -> str:
-    """A TOML text for a configuration dump (tables, strings, numbers, booleans, lists of strings)."""
-    scalars = [f"{k} = {_value(v)}" for k, v in data.items() if v is not None and not isinstance(v, dict)]
-    out = [f"[{'.'.join(prefix)}]"] if prefix else []
-    out += scalars
-    for key, value in data.items():
-        if isinstance(value, dict):
-            out.append(toml(value, (*prefix, key)))
-    return "\n".join(out)
-
-
-def _value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
-    return json.dumps(str(value), ensure_ascii=False)
-
-
 @pytest.fixture
 def write_config(make_config, tmp_path):
     """A configuration file on disk: the test configuration with some sections changed; by default its sheet
@@ -60,7 +40,7 @@ def write_config(make_config, tmp_path):
         sections.setdefault("sheet", {"backend": "local", "local": {"path": str(workbook)}})
         config = make_config(**sections)
         path = tmp_path / "config.toml"
-        path.write_text(toml(config.model_dump(mode="json")) + "\n", encoding="utf-8")
+        path.write_text(tomli_w.dumps(config.model_dump(mode="json", exclude_none=True)), encoding="utf-8")
         return path
     return write
 
@@ -440,12 +420,32 @@ def test_an_untrusted_smtp_certificate_says_how_to_trust_it(smtp, write_config, 
 
     block = line_of(out, "✖", "SMTP")
     assert "not trusted" in block
-    assert "update-ca-certificates" in block
+    assert "update-ca-certificates" in block and "[mail.smtp].ca_file" in block
+
+
+def test_an_internal_ca_given_as_ca_file_is_trusted(smtp, ca, write_config, monkeypatch, tmp_path):
+    pem = tmp_path / "internal-ca.pem"
+    ca.cert_pem.write_to_path(str(pem))
+    path = write_config(mail=smtp_mail(smtp, monkeypatch, ca_file=str(pem)))  # no `trust`: only ca_file
+
+    code, out = doctor(path)
+
+    assert "✔ SMTP" in out, out
+
+
+def test_a_ca_file_that_does_not_exist_is_named(smtp, write_config, monkeypatch, tmp_path):
+    path = write_config(mail=smtp_mail(smtp, monkeypatch, ca_file=str(tmp_path / "absent.pem")))
+
+    code, out = doctor(path)
+
+    block = line_of(out, "✖", "SMTP")
+    assert code == 1
+    assert "absent.pem\": no such file" in block
 
 
 def test_starttls_on_the_implicit_tls_port_names_both_ports(ca, trust, write_config, monkeypatch):
     with SmtpTestServer(security="ssl", ca=ca) as server:
-        code, out = doctor(write_config(mail=smtp_mail(server, monkeypatch, security="starttls", timeout=2)))
+        code, out = doctor(write_config(mail=smtp_mail(server, monkeypatch, security="starttls", timeout=1)))
 
     block = line_of(out, "✖", "SMTP")
     assert code == 1

@@ -36,10 +36,12 @@ def run_doctor(config_arg: str | None, out: TextIO, today: date | None = None) -
         report.summary()
         return 1
     config = holder["config"]
+    report.step("values", lambda: _placeholders(config), "")
     report.step("rules", lambda: _rules(config, today, report),
-                "fix the rules file named above (docs/guide-responsable.md explains the calendar keys)")
-    report.step("templates", lambda: f"{len(Renderer(config.path(config.paths.templates)).check())} templates "
-                                      f"render", "fix the template named above, or set [paths].templates")
+                "fix the file named above (docs/guide-responsable.md explains its keys), or set [paths].rules to "
+                "the folder of the rules files (in production: a copy of /opt/fvma-bot/rules in /etc/fvma-bot/rules)")
+    report.step("templates", lambda: _templates(config),
+                "fix the template named above, or set [paths].templates to the templates folder of the code")
     report.step("state", lambda: _state(config), "set [paths].state to a file in a folder the bot's user owns")
     report.step("sheet", lambda: check_sheet(config, report), "check the [sheet] section of the configuration")
     check_mail(config, report)
@@ -66,6 +68,11 @@ def _rules(config: Config, today: date, report: Report) -> str:
     return f"{', '.join(y.annee for y in years)} (in {folder})"
 
 
+def _templates(config: Config) -> str:
+    folder = config.path(config.paths.templates)
+    return f"{len(Renderer(folder).check())} templates render (in {folder})"
+
+
 def _state(config: Config) -> str:
     path = config.path(config.paths.state)
     if path.exists():
@@ -86,6 +93,24 @@ def _state(config: Config) -> str:
                       f"create {path.parent} for the bot's user (the systemd unit's StateDirectory= does it), "
                       f"or set [paths].state")
     return f"{path} (created on the first run)"
+
+
+def _placeholders(config: Config) -> str:
+    """deploy/config.toml marks what each site must fill in with « … »: none may be left."""
+    left = [key for key, value in _leaves(config.model_dump(mode="json")) if isinstance(value, str) and "…" in value]
+    if left:
+        raise Trouble(f"still « … » in the configuration: {', '.join(left)}",
+                      "replace each « … » with the real value (the comment beside it says what it is)")
+    return "no « … » left to fill in"
+
+
+def _leaves(data: dict, prefix: str = ""):
+    for key, value in data.items():
+        if isinstance(value, dict):
+            yield from _leaves(value, f"{prefix}{key}." if prefix or key else "")
+        else:
+            section, _, name = f"{prefix}{key}".rpartition(".")
+            yield (f"[{section}].{name}" if section else name), value
 
 
 # --- people and links -----------------------------------------------------------------------------------

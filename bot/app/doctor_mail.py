@@ -58,7 +58,7 @@ def _imap(config: Config) -> str:
         raise Trouble(str(exc), _mail_fix(exc, "mail.imap", i, ("993 with security = \"ssl\"",
                                                                 "143 with security = \"starttls\""))) from None
     where = (f"logged in to {i.host}:{i.port} as {i.user}; bounces read from {i.bounce_folder!r} every "
-             f"{getattr(i, 'poll_every', 300)} s")
+             f"{i.poll_every} s")
     return "; ".join((where, *notes))
 
 
@@ -76,8 +76,8 @@ def _settings(build, config: Config, section: SecretRef, name: str):
 def _password_fix(section: SecretRef, name: str) -> str:
     if section.password_file:
         return f"write the password alone in {section.password_file}, readable by the bot's user only"
-    return (f"set {section.password_env} in the service's environment file (deploy/fvma-bot.env); by hand: "
-            f"export {section.password_env}=… before running the command")
+    return (f"set {section.password_env}=… in the service's environment file, /etc/fvma-bot/fvma-bot.env "
+            f"(deploy/README.md); by hand, export {section.password_env} before running the command")
 
 
 def _mail_fix(exc: MailError, name: str, section, ports: tuple[str, str]) -> str:

@@ -190,4 +190,5 @@ def _review_columns(layout, unmatched: list[str], report: Report) -> str:
                         f"rename it « {name} » exactly, or the bot adds a second column « {name} »")
     if not absent:
         return "every question and review column found"
-    return f"every required question found; the bot adds {', '.join('« ' + h + ' »' for h in absent)} on its first run"
+    names = ", ".join(f"« {h} »" for h in absent)
+    return f"every required question found; the bot adds {names} on its first run"

@@ -288,8 +288,8 @@ def test_a_key_readable_by_everyone_is_a_warning(google, sample_rows, write_conf
 
 def test_renamed_questions_get_the_alias_lines_to_add_and_the_aliases_work(google, sample_rows, write_config):
     rows = [list(r) for r in sample_rows]
-    rows[0] = ["Numéro d'étudiant AMU" if h == "Numéro étudiant" else "Début du contrat" if h == "Date de début du contrat"
-               else h for h in rows[0]]
+    renamed = {"Numéro étudiant": "Numéro d'étudiant AMU", "Date de début du contrat": "Début du contrat"}
+    rows[0] = [renamed.get(h, h) for h in rows[0]]
     sheet = google_sheet(google, rows)
     path = write_config(sheet=sheet)
 

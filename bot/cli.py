@@ -21,14 +21,18 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fvma-bot", parents=[_common(None, False)],
-        description="Checks FVMA responses, writes the review into the sheet and sends the e-mails exactly once.")
+        description="Checks FVMA responses, writes the review into the sheet and sends the e-mails exactly once.",
+        epilog="`fvma-bot COMMAND --help` describes a command. Documentation: README.md, docs/setup-google.md "
+               "(Google), deploy/README.md (systemd), docs/guide-responsable.md (the lead's guide).")
     parser.add_argument("--version", action="version", version=f"fvma-bot {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = _common(argparse.SUPPRESS, argparse.SUPPRESS)
 
     run = commands.add_parser("run", parents=[common], help="the daemon: a cycle every poll_every seconds",
                               description="Run the review cycle every poll_every seconds, the daily reminder "
-                                          "and bounce polling, until SIGTERM/SIGINT.")
+                                          "and bounce polling, until SIGTERM/SIGINT (the cycle in flight "
+                                          "finishes first). Logs go to stderr; under systemd, to the journal "
+                                          "with their priority.")
     mode = run.add_mutually_exclusive_group()
     mode.add_argument("--once", action="store_true", help="run one cycle, then exit")
     mode.add_argument("--dry-run", action="store_true",
@@ -50,7 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--out", metavar="DIR", type=Path, default=Path("preview"), help="output folder")
 
     commands.add_parser("doctor", parents=[common], help="check configuration, credentials, sheet, SMTP and IMAP",
-                        description="Check everything the bot needs and say in plain words what to fix.")
+                        description="Check everything the bot needs — the configuration, the rules and templates, "
+                                    "the state file, the sheet (credentials, sharing, edit right, headers), SMTP "
+                                    "and IMAP (login, TLS, folders) — and print a fix under each problem. "
+                                    "Changes nothing in the sheet and sends nothing. Exit 0 when nothing is "
+                                    "broken, 1 otherwise.")
     demo = commands.add_parser("demo", parents=[common], help="the whole flow on the embedded default",
                                description="Run the whole flow on a local sample workbook and an outbox folder: "
                                            "no account, no network.")

@@ -104,6 +104,9 @@ def _sheet_fix(exc: SheetError, config: Config, account: str) -> str:
     if status == 404:
         return (f"[sheet.google].spreadsheet_id = \"{sheet_id}\" names no spreadsheet: copy the id from the sheet's "
                 f"address, docs.google.com/spreadsheets/d/<id>/edit; it must also be shared with {who}")
+    if (status == 401 or "authentication failed" in text) and config.sheet.google.credentials_type == "authorized_user":
+        return ("the authorized-user file's refresh token expired or was revoked: make a new one (docs/setup-google.md "
+                "§5, steps 3–4); if this comes back every week, the OAuth app is still in Testing: publish it")
     if status == 401 or "authentication failed" in text:
         return ("the key was deleted or disabled, or its service account was: create a new JSON key (IAM → Service "
                 "accounts → Keys → Add key) and point [sheet.google].credentials_file at it")

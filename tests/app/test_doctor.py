@@ -276,6 +276,41 @@ def test_a_revoked_key_says_to_create_a_new_one(google, sample_rows, write_confi
     assert "create a new JSON key" in block
 
 
+def test_an_expired_authorized_user_token_says_to_make_a_new_one(google, sample_rows, write_config, tmp_path,
+                                                                 monkeypatch):
+    user = tmp_path / "authorized-user.json"
+    user.write_text(json.dumps({"type": "authorized_user", "client_id": "fvma.apps.googleusercontent.com",
+                                "client_secret": "s", "refresh_token": "1//r"}))
+    user.chmod(0o600)
+    path = write_config(sheet=google_sheet(google, sample_rows, credentials_file=str(user),
+                                           credentials_type="authorized_user", token_uri=google.url + "/token"))
+    # what Google answers a refresh token of an app left in Testing, after 7 days
+    monkeypatch.setattr(google, "_issue_token", lambda form: (400, {"error": "invalid_grant",
+                                                                    "error_description": "Token has been expired "
+                                                                                         "or revoked."}))
+
+    code, out = doctor(path)
+
+    block = line_of(out, "✖", "sheet")
+    assert code == 1
+    assert "expired or revoked" in block
+    assert "docs/setup-google.md §5" in block and "publish it" in block
+
+
+def test_a_working_authorized_user_file_reads_the_sheet(google, sample_rows, write_config, tmp_path):
+    user = tmp_path / "authorized-user.json"
+    user.write_text(json.dumps({"type": "authorized_user", "client_id": "fvma.apps.googleusercontent.com",
+                                "client_secret": "s", "refresh_token": "1//r"}))
+    user.chmod(0o600)
+    path = write_config(sheet=google_sheet(google, sample_rows, credentials_file=str(user),
+                                           credentials_type="authorized_user", token_uri=google.url + "/token"))
+
+    code, out = doctor(path)
+
+    assert code == 0, out
+    assert "12 response(s)" in line_of(out, "✔", "sheet")
+
+
 def test_a_key_readable_by_everyone_is_a_warning(google, sample_rows, write_config):
     google.key_file.chmod(0o644)
     path = write_config(sheet=google_sheet(google, sample_rows))

@@ -2,8 +2,8 @@
 
 One line per step: ✔ (ready), ⚠ (works, but worth a look) or ✖ (the bot cannot work), each ⚠ and ✖
 followed by a `→` line saying what to do. The steps run in order and a failed step does not hide
-the next ones, except a configuration that cannot be loaded. Nothing is written, sent or filed.
-Exit 0 when no step failed, 1 otherwise. The sheet's steps are in `doctor_sheet`, the mail's in
+the next ones, except a configuration that cannot be loaded. Nothing is sent or filed, and the sheet
+is left as it was. Exit 0 when no step failed, 1 otherwise. The sheet's steps are in `doctor_sheet`, the mail's in
 `doctor_mail`.
 """
 
@@ -107,7 +107,7 @@ def _placeholders(config: Config) -> str:
 def _leaves(data: dict, prefix: str = ""):
     for key, value in data.items():
         if isinstance(value, dict):
-            yield from _leaves(value, f"{prefix}{key}." if prefix or key else "")
+            yield from _leaves(value, f"{prefix}{key}.")
         else:
             section, _, name = f"{prefix}{key}".rpartition(".")
             yield (f"[{section}].{name}" if section else name), value

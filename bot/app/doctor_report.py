@@ -1,10 +1,12 @@
 """How `fvma-bot doctor` reports: one line per step, ✔ / ⚠ / ✖, and a `→` fix under each ⚠ and ✖."""
 
+import logging
 from collections.abc import Callable
 from typing import TextIO
 
 from bot.errors import BotError
 
+log = logging.getLogger(__name__)
 OK, WARN, FAIL = "✔", "⚠", "✖"
 
 
@@ -38,6 +40,11 @@ class Report:
             ok = False
         except BotError as exc:
             self._line(FAIL, name, str(exc), fix)
+            ok = False
+        except Exception as exc:  # doctor reports; it never dies of the problem it is looking at
+            log.debug("doctor: %s", name, exc_info=True)
+            self._line(FAIL, name, f"unexpected {type(exc).__name__}: {exc}",
+                       f"{fix}\nif that does not help, run `fvma-bot -v doctor` and report the trace".strip())
             ok = False
         else:
             self._line(OK, name, detail)

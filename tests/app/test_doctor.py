@@ -311,6 +311,21 @@ def test_a_working_authorized_user_file_reads_the_sheet(google, sample_rows, wri
     assert "12 response(s)" in line_of(out, "✔", "sheet")
 
 
+def test_an_unexpected_failure_is_reported_as_a_problem_and_the_other_steps_still_run(google, sample_rows,
+                                                                                         write_config, tmp_path):
+    folder = tmp_path / "keys"
+    folder.mkdir()  # a folder where the key file should be: google-auth raises IsADirectoryError
+    path = write_config(sheet=google_sheet(google, sample_rows, credentials_file=str(folder)))
+
+    code, out = doctor(path)
+
+    block = line_of(out, "✖", "sheet")
+    assert code == 1
+    assert "unexpected IsADirectoryError" in block
+    assert "check the [sheet] section" in block and "fvma-bot -v doctor" in block
+    assert "✔ mail" in out
+
+
 def test_a_key_readable_by_everyone_is_a_warning(google, sample_rows, write_config):
     google.key_file.chmod(0o644)
     path = write_config(sheet=google_sheet(google, sample_rows))

@@ -74,7 +74,7 @@ def _credentials_fix(config: Config) -> str:
     g = config.sheet.google
     path = config.path(g.credentials_file) if g.credentials_file else None
     if path is None or not path.is_file():
-        return ("create a JSON key for the service account (docs/setup-google.md, « service account ») and set "
+        return ("create a JSON key for the service account (docs/setup-google.md §4) and set "
                 "[sheet.google].credentials_file to its path")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -84,14 +84,21 @@ def _credentials_fix(config: Config) -> str:
     if isinstance(data, dict) and ("installed" in data or "web" in data):
         return (f"{path} is an OAuth client ID, not a key: create a service-account key (IAM → Service accounts "
                 f"→ Keys → Add key → JSON), or turn the client ID into an authorized-user file "
-                f"(docs/setup-google.md)")
+                f"(docs/setup-google.md §5)")
     if kind in ("service_account", "authorized_user") and kind != g.credentials_type:
         return f"this file is a {kind} file: set [sheet.google].credentials_type = \"{kind}\""
     return f"download the key again: {path} is not a complete {g.credentials_type} file"
 
 
 def _sheet_fix(exc: SheetError, config: Config, account: str) -> str:
-    text, status = str(exc), _http_status(exc)
+    text, status, backend = str(exc), _http_status(exc), config.sheet.backend
+    if "no worksheet named" in text:
+        return (f"set [sheet.{backend}].worksheet to the name of the tab holding the responses (found names above), "
+                f"or \"\" for the first")
+    if backend == "local":
+        return "set [sheet.local].path to the workbook (for the sample one, run `fvma-bot demo` first)"
+    if backend != "google":
+        return f"do what the message says, in [sheet.{backend}] (docs/setup-google.md)"
     who = account or "the Google account the authorized-user file was made with"
     sheet_id = config.sheet.google.spreadsheet_id
     if "has not been used" in text or "is disabled" in text or "SERVICE_DISABLED" in text:
@@ -110,13 +117,8 @@ def _sheet_fix(exc: SheetError, config: Config, account: str) -> str:
     if status == 401 or "authentication failed" in text:
         return ("the key was deleted or disabled, or its service account was: create a new JSON key (IAM → Service "
                 "accounts → Keys → Add key) and point [sheet.google].credentials_file at it")
-    if "no worksheet named" in text:
-        field = "[sheet.google].worksheet" if config.sheet.backend == "google" else "[sheet.local].worksheet"
-        return f"set {field} to the name of the tab holding the responses (found names above), or \"\" for the first"
     if "unreachable" in text:
         return "this machine must reach https://sheets.googleapis.com and https://oauth2.googleapis.com (port 443)"
-    if config.sheet.backend == "local":
-        return "set [sheet.local].path to the workbook (for the sample one, run `fvma-bot demo` first)"
     return "check the [sheet] section of the configuration; run doctor again in a few minutes if Google is down"
 
 

@@ -111,15 +111,21 @@ def _sheet_fix(exc: SheetError, config: Config, account: str) -> str:
     if status == 404:
         return (f"[sheet.google].spreadsheet_id = \"{sheet_id}\" names no spreadsheet: copy the id from the sheet's "
                 f"address, docs.google.com/spreadsheets/d/<id>/edit; it must also be shared with {who}")
+    if "unreachable" in text or _network_failure(exc):
+        return ("this machine must reach https://sheets.googleapis.com and https://oauth2.googleapis.com on port 443: "
+                "check the proxy and the firewall")
     if (status == 401 or "authentication failed" in text) and config.sheet.google.credentials_type == "authorized_user":
         return ("the authorized-user file's refresh token expired or was revoked: make a new one (docs/setup-google.md "
                 "§5, steps 3–4); if this comes back every week, the OAuth app is still in Testing: publish it")
     if status == 401 or "authentication failed" in text:
         return ("the key was deleted or disabled, or its service account was: create a new JSON key (IAM → Service "
                 "accounts → Keys → Add key) and point [sheet.google].credentials_file at it")
-    if "unreachable" in text:
-        return "this machine must reach https://sheets.googleapis.com and https://oauth2.googleapis.com (port 443)"
     return "check the [sheet] section of the configuration; run doctor again in a few minutes if Google is down"
+
+
+def _network_failure(exc: SheetError) -> bool:
+    """Whether google-auth could not reach the token endpoint (its TransportError, which the adapter wraps)."""
+    return any(c.__name__ == "TransportError" for c in type(exc.__context__).__mro__)
 
 
 def _http_status(exc: SheetError) -> int | None:

@@ -6,6 +6,7 @@ Every broken piece must be named on a ✖ line followed by a `→` fix; a workin
 
 import io
 import json
+import socket
 import sys
 from datetime import date
 from pathlib import Path
@@ -324,6 +325,24 @@ def test_an_unexpected_failure_is_reported_as_a_problem_and_the_other_steps_stil
     assert "unexpected IsADirectoryError" in block
     assert "check the [sheet] section" in block and "fvma-bot -v doctor" in block
     assert "✔ mail" in out
+
+
+def test_an_unreachable_token_endpoint_is_a_network_problem_not_a_bad_key(google, sample_rows, write_config,
+                                                                        tmp_path):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    key = tmp_path / "key.json"
+    key.write_text(json.dumps({**google.service_account_info(), "token_uri": f"http://127.0.0.1:{closed}/token"}))
+    key.chmod(0o600)
+    path = write_config(sheet=google_sheet(google, sample_rows, credentials_file=str(key)))
+
+    code, out = doctor(path)
+
+    block = line_of(out, "✖", "sheet")
+    assert code == 1
+    assert "oauth2.googleapis.com on port 443" in block
+    assert "create a new JSON key" not in block
 
 
 def test_a_key_readable_by_everyone_is_a_warning(google, sample_rows, write_config):

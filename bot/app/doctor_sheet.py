@@ -32,11 +32,13 @@ def check_sheet(config: Config, report: Report) -> str:
     else:
         try:
             sheet = make_sheet(config)
-        except ImportError:
-            raise Trouble(f"the sheet backend {backend!r} is not available in this version of fvma-bot",
-                          "set [sheet].backend = \"google\" and point [sheet.google] at the form's response "
-                          "sheet (docs/setup-google.md)") from None
-        where = f"backend {backend}"
+        except ImportError as exc:
+            raise Trouble(f"the sheet backend {backend!r} cannot be loaded ({exc})",
+                          "install fvma-bot again with its dependencies (deploy/README.md, « pip install »), or set "
+                          "[sheet].backend = \"google\" to read the form's response sheet (docs/setup-google.md)"
+                          ) from None
+        forms = config.sheet.forms
+        where = f"form {forms.form_id}, review worksheet « {forms.review_worksheet} »"
     try:
         snapshot = sheet.read()
     except SheetError as exc:
@@ -46,7 +48,7 @@ def check_sheet(config: Config, report: Report) -> str:
         _prove_edit_right(sheet, config, account)
         where += f", worksheet « {sheet.title} »"
     rows = sum(1 for _, cells in snapshot.rows if not all(values.is_blank(c) for c in cells))
-    return f"{where}: {rows} response(s); {detail}"
+    return f"{rows} row{'' if rows == 1 else 's'}, {detail} ({where})"
 
 
 def _without_advice(exc: SheetError) -> str:
@@ -139,7 +141,7 @@ def _prove_edit_right(sheet, config: Config, account: str) -> None:
     probe = {"requests": [{"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {
         "metadataKey": "fvma-doctor", "locationType": "ROW"}}}}]}
     try:
-        sheet._call("post", ":batchUpdate", json=probe)  # no public no-op write on the adapter
+        sheet.call("post", ":batchUpdate", json=probe)
     except SheetError as exc:
         if _http_status(exc) == 403:
             who = account or "the Google account of the credentials"
@@ -158,6 +160,13 @@ def _headers(header: list[object], config: Config, report: Report) -> str:
         {i for later in layout.fields.later.values() for i in later}
     unmatched = [t for i, t in enumerate(texts) if t and i not in used]
     missing = [f for f in layout.fields.missing() if f.required]
+    if missing and config.sheet.backend == "forms":
+        raise Trouble(f"the form asks no question matching {', '.join(f.header for f in missing)} — rename the "
+                      f"question or add its title as an alias in [sheet.aliases] (the address comes from the "
+                      f"form's \"collect e-mail addresses\" setting or a question)",
+                      "\n".join(["in Google Forms, give the question that title; or add its title to the "
+                                 "configuration:", "  [sheet.aliases]",
+                                 *(f"  {f.key} = [\"<the question's title>\"]" for f in missing)]))
     if missing:
         raise Trouble(f"no column for {', '.join('« ' + f.header + ' »' for f in missing)}",
                       _missing_fix(missing, unmatched))
@@ -200,6 +209,6 @@ def _review_columns(layout, unmatched: list[str], report: Report) -> str:
             report.warn("sheet", f"the column « {near} » looks like the bot's « {name} » but is not named so",
                         f"rename it « {name} » exactly, or the bot adds a second column « {name} »")
     if not absent:
-        return "every question and review column found"
+        return "every required question found, and every review column"
     names = ", ".join(f"« {h} »" for h in absent)
     return f"every required question found; the bot adds {names} on its first run"

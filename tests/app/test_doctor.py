@@ -135,7 +135,7 @@ def test_a_working_google_smtp_and_imap_setup_is_ready(google, sample_rows, smtp
     assert "✖" not in out
     for step in ("configuration", "rules", "templates", "state", "sheet", "SMTP", "IMAP"):
         assert f"✔ {step}" in out
-    assert "12 response(s)" in line_of(out, "✔", "sheet")
+    assert line_of(out, "✔", "sheet").startswith("✔ sheet: 12 rows, every required question found")
     assert "the bot adds « N° dossier »" in out  # a fresh response sheet: the review columns come on the first run
     assert f"as {smtp.user}" in line_of(out, "✔", "SMTP")
     # doctor changed nothing: no cell written, no column added, no metadata left behind, no e-mail sent
@@ -160,7 +160,7 @@ def test_the_cli_runs_doctor_on_the_embedded_default(tmp_path, monkeypatch, caps
 
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "✔ sheet: " in out and "12 response(s)" in out
+    assert "✔ sheet: 12 rows, every required question found" in out
     assert "✔ mail: outbox folder" in out
 
 
@@ -309,7 +309,7 @@ def test_a_working_authorized_user_file_reads_the_sheet(google, sample_rows, wri
     code, out = doctor(path)
 
     assert code == 0, out
-    assert "12 response(s)" in line_of(out, "✔", "sheet")
+    assert line_of(out, "✔", "sheet").startswith("✔ sheet: 12 rows, every required question found")
 
 
 def test_an_unexpected_failure_is_reported_as_a_problem_and_the_other_steps_still_run(google, sample_rows,
@@ -435,15 +435,16 @@ def test_a_local_workbook_that_does_not_exist_points_to_the_demo(write_config, t
     assert "fvma-bot demo" in block
 
 
-def test_a_sheet_backend_missing_from_this_version_is_named(write_config, monkeypatch):
-    monkeypatch.setitem(sys.modules, "bot.adapters.forms", None)  # makes the import fail, as before it existed
+def test_a_sheet_backend_whose_library_is_missing_is_named(write_config, monkeypatch):
+    monkeypatch.setitem(sys.modules, "bot.adapters.sheet_forms", None)  # as if an import of it failed
     path = write_config(sheet={"backend": "forms", "forms": {"form_id": "1FAIpQL"}})
 
     code, out = doctor(path)
 
     block = line_of(out, "✖", "sheet")
-    assert "'forms' is not available" in block
-    assert 'backend = "google"' in block
+    assert code == 1
+    assert "the sheet backend 'forms' cannot be loaded" in block
+    assert "install fvma-bot again" in block and 'backend = "google"' in block
 
 
 # --- mail -------------------------------------------------------------------------------------------

@@ -57,8 +57,8 @@ def _imap(config: Config) -> str:
     except MailError as exc:
         raise Trouble(str(exc), _mail_fix(exc, "mail.imap", i, ("993 with security = \"ssl\"",
                                                                 "143 with security = \"starttls\""))) from None
-    where = (f"logged in to {i.host}:{i.port} as {i.user}; bounces read from {i.bounce_folder!r} every "
-             f"{i.poll_every} s")
+    when = f"every {i.poll_every} s" if i.poll_every else "with every cycle"
+    where = f"logged in to {i.host}:{i.port} as {i.user}; bounces read from {i.bounce_folder!r} {when}"
     return "; ".join((where, *notes))
 
 

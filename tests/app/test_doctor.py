@@ -138,6 +138,7 @@ def test_a_working_google_smtp_and_imap_setup_is_ready(google, sample_rows, smtp
     assert line_of(out, "✔", "sheet").startswith("✔ sheet: 12 rows, every required question found")
     assert "the bot adds « N° dossier »" in out  # a fresh response sheet: the review columns come on the first run
     assert f"as {smtp.user}" in line_of(out, "✔", "SMTP")
+    assert "bounces read from 'INBOX' with every cycle" in line_of(out, "✔", "IMAP")
     # doctor changed nothing: no cell written, no column added, no metadata left behind, no e-mail sent
     assert google.sheet(SHEET).values() == before
     assert google.spreadsheet(SHEET).metadata == []

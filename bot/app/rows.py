@@ -1,5 +1,6 @@
 """Reading a sheet snapshot into responses tied to dossiers (row identity, SPEC §3)."""
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +11,10 @@ from bot.adapters.state import StoredDossier
 from bot.core import intake, values
 from bot.core.decisions import Decision, parse_decision
 from bot.core.models import Response
+
+
+# `dossier_prefix` (config: a capital, then 1–9 capitals or digits), the year, a sequence number.
+_DOSSIER = re.compile(r"[A-Z][A-Z0-9]{1,9}-[0-9]{4}-[0-9]{4,9}")
 
 
 @dataclass
@@ -59,7 +64,7 @@ def read_rows(snapshot: Snapshot, layout: Layout) -> list[SheetRow]:
         rows.append(SheetRow(
             line=line, cells=cells, response=intake.parse_response(form_cells),
             revision=fingerprint(cells, layout.fields.columns),
-            dossier_cell=values.text(cell(DOSSIER)) if not values.is_blank(cell(DOSSIER)) else "",
+            dossier_cell=dossier_number(cell(DOSSIER)),
             decision=parse_decision(cell(DECISION)),
             comment=values.text(cell(COMMENT)) if not values.is_blank(cell(COMMENT)) else "",
             cactus=values.parse_checkbox(cell(CACTUS)) if not values.is_blank(cell(CACTUS)) else False,
@@ -67,6 +72,19 @@ def read_rows(snapshot: Snapshot, layout: Layout) -> list[SheetRow]:
                    for h in (DOSSIER, CHECK, STATUS, LAST_ACTION)},
         ))
     return rows
+
+
+def dossier_number(raw: object) -> str:
+    """The `N° dossier` cell when it holds a dossier number (`FVMA-2026-0042`), else "".
+
+    Anything else typed there (a formula, a note, a number with spaces) is not
+    taken for a dossier: it would become a Message-ID no mail server accepts.
+    The row is numbered afresh and the bot writes its number over the text.
+    """
+    if values.is_blank(raw):
+        return ""
+    number = values.text(raw)
+    return number if _DOSSIER.fullmatch(number) else ""
 
 
 def assign(rows: list[SheetRow], known: dict[str, StoredDossier], next_number) -> None:
@@ -85,7 +103,11 @@ def assign(rows: list[SheetRow], known: dict[str, StoredDossier], next_number) -
         elif candidates := unbound.get(row.revision):
             row.dossier = candidates.pop(0)
         else:
+            # Skip numbers the sheet already shows (typed by hand, or left by a state file that was lost):
+            # two rows must never share a dossier.
             row.dossier = next_number(row)
+            while row.dossier in taken or row.dossier in known:
+                row.dossier = next_number(row)
             row.is_new = True
         seen.add(row.dossier)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from bot.core.fields import FIELDS
 
 SAFE: frozenset[str] = frozenset()
+FIELD_RULES = frozenset({"champ-requis", "email-invalide", "date-invalide", "valeur-inconnue", "siret-invalide"})
 ALL_MEDIA = ("csv", "xlsx", "google")
 NO_XLSX = ("csv", "google")
 XLSX_CELL = 32_767  # what an XLSX cell holds at most (openpyxl cuts longer text there)
@@ -50,6 +51,12 @@ class Case:
     @property
     def safe(self) -> bool:
         return not self.expect
+
+    @property
+    def independent(self) -> bool:
+        """Its findings come from its own field alone, whatever the other fields hold (so that the findings
+        of a combination of such cases are the union of theirs)."""
+        return self.expect <= FIELD_RULES
 
 
 def case(id: str, field: str, value: object, *expect: str, media: tuple[str, ...] = ALL_MEDIA) -> Case:

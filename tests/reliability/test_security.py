@@ -1,7 +1,7 @@
 """Security checks (issue #6, part 5), each against the real thing rather than a reading of the code.
 
 - Secrets (SMTP and IMAP passwords, the service account's private key, Google access tokens) never
-  appear in stdout, stderr, logs at DEBUG, exception text, the state file or `--dry-run` output — with
+  appear in stdout, stderr, logs at DEBUG, exception text, the state file, `--dry-run` output or previews — with
   the secrets set and failures forced: SMTP login refused, IMAP down or refusing, Google 401 and 403.
   In-process through `bot.cli.main` and as the installed command in a subprocess.
 - The state file is created 0600 (with its WAL and shared-memory files), whatever the umask.
@@ -15,6 +15,7 @@ import base64
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -30,7 +31,7 @@ from bot.adapters.tls import tls_context
 from bot.app.demo import build_workbook
 from bot.cli import main
 from tests.reliability.corpus_support import ROOT, config_file, write_xlsx
-from tests.reliability.figures import record
+from tests.reliability.figures import record, scale
 from tests.reliability.hostile import HEADER, row_of, student
 from tests.support.google_auth import private_key_pem
 from tests.support.google_server import GoogleServer
@@ -231,7 +232,7 @@ def test_google_refusals_leak_no_key_and_no_token(tmp_path, monkeypatch, capsys,
                   **state_bytes(tmp_path)}, google) == []
 
 
-def test_a_dry_run_with_every_secret_set_prints_none_of_them(tmp_path, monkeypatch, capsys, caplog, google, smtp,
+def test_a_dry_run_and_a_preview_with_every_secret_set_print_none_of_them(tmp_path, monkeypatch, capsys, caplog, google, smtp,
                                                               imap_server, trusted):
     google.add_spreadsheet("sheet-1", rows=[["Horodateur", "Nom"], ["10/06/2026 09:00:00", "Martin"]])
     config = setup(tmp_path, monkeypatch, smtp=smtp, imap=imap_server, google=google)
@@ -240,7 +241,13 @@ def test_a_dry_run_with_every_secret_set_prints_none_of_them(tmp_path, monkeypat
     google.append_row("sheet-1", ["11/06/2026 10:00:00", "Bernard"])
     dry = run_cli(["--config", str(config), "run", "--dry-run"], capsys, caplog)
     assert dry["code"] == "0" and "Dry run" in dry["stdout"] and "would send" in dry["stdout"], dry["exception"] + dry["stderr"]
-    assert leaks({**{f"dry-run {k}": v for k, v in dry.items()}, **state_bytes(tmp_path)}, google) == []
+    preview = run_cli(["--config", str(config), "preview", "reception", "--dossier", "FVMA-2026-0001", "--out",
+                       str(tmp_path / "preview")], capsys, caplog)
+    files = {p.name: p.read_bytes().decode("utf-8", "replace") for p in (tmp_path / "preview").rglob("*")
+             if p.is_file()}
+    assert preview["code"] == "0" and files, preview
+    assert leaks({**{f"dry-run {k}": v for k, v in dry.items()}, **{f"preview {k}": v for k, v in preview.items()},
+                  **files, **state_bytes(tmp_path)}, google) == []
 
 
 def test_the_installed_command_leaks_no_secret_when_everything_fails(tmp_path, monkeypatch, ca, trusted):
@@ -407,6 +414,39 @@ def test_a_second_daemon_on_the_same_state_file_exits_with_a_clear_message(tmp_p
     CHECKS["second daemon on one state file"] = "exits 2: « another fvma-bot is already running … stop it first »"
 
 
+def test_of_daemons_started_together_one_runs_and_the_others_leave_leaking_nothing(tmp_path, monkeypatch, ca,
+                                                                                  trusted):
+    count = scale(3, 8)
+    with SmtpTestServer(security="starttls", ca=ca, user=SMTP_USER, password="pas-le-bon") as server:
+        config = setup(tmp_path, monkeypatch, smtp=server)  # no IMAP: see the xfail below
+        env = {**os.environ, "FVMA_SMTP_PASSWORD": SMTP_SECRET, "SSL_CERT_FILE": str(trusted)}
+        logs = [tmp_path / f"daemon-{i}.log" for i in range(count)]
+        daemons = [subprocess.Popen([str(FVMA_BOT), "--config", str(config), "-v", "run"], env=env,
+                                    stdout=subprocess.DEVNULL, stderr=log.open("w")) for log in logs]
+        TALLY["commands"] += count
+        TALLY["failures"] += 1
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and any(d.poll() is None for d in daemons) and (
+                    sum(d.poll() is not None for d in daemons) < count - 1
+                    or not any("not sent" in log.read_text() for log in logs)):
+                time.sleep(0.1)
+            running = [d for d in daemons if d.poll() is None]
+        finally:
+            for d in daemons:
+                if d.poll() is None:
+                    d.send_signal(signal.SIGTERM)
+            for d in daemons:
+                d.wait(timeout=60)
+    texts = {log.name: log.read_text() for log in logs}
+    assert len(running) == 1
+    refused = [t for t in texts.values() if "another fvma-bot is already running" in t]
+    assert len(refused) == count - 1 and all(t.count("\n") == 1 for t in refused)
+    assert sum("refused the login" in t for t in texts.values()) == 1  # the one that ran, at DEBUG
+    assert leaks({**texts, **state_bytes(tmp_path)}) == []
+    CHECKS["daemons started at once on one state file"] = f"{count}: one runs, {count - 1} exit 2"
+
+
 # --- open: found by this suite, to be fixed where it lives ------------------------------------------------------
 
 @pytest.mark.xfail(strict=True, reason="bot/app/doctor.py (not ours to edit) warns about verify_tls = false but "
@@ -420,3 +460,23 @@ def test_doctor_warns_when_the_smtp_password_would_travel_in_clear(tmp_path, mon
         doctor = run_cli(["--config", str(config), "doctor"], capsys, caplog)
     assert "✔ SMTP" in doctor["stdout"]
     assert "⚠ SMTP" in doctor["stdout"]
+
+
+@pytest.mark.xfail(strict=True, reason="bot/app/jobs.py (not ours to edit) imports bot.app.bounces, which does not "
+                                       "exist yet: `fvma-bot run` with [mail.imap] enabled dies at start-up")
+def test_the_daemon_starts_with_imap_enabled(tmp_path, monkeypatch, smtp, imap_server, trusted):
+    config = setup(tmp_path, monkeypatch, smtp=smtp, imap=imap_server)
+    env = {**os.environ, "FVMA_SMTP_PASSWORD": SMTP_SECRET, "SSL_CERT_FILE": str(trusted)}
+    daemon = subprocess.Popen([str(FVMA_BOT), "--config", str(config), "run"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while daemon.poll() is None and not smtp.messages and time.monotonic() < deadline:
+            time.sleep(0.1)
+        alive = daemon.poll() is None
+    finally:
+        if daemon.poll() is None:
+            daemon.send_signal(signal.SIGTERM)
+        _, err = daemon.communicate(timeout=60)
+    assert alive and smtp.messages, err[-2000:]
+    assert "Traceback" not in err

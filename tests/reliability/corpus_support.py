@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import tomllib
+import unicodedata
 from functools import lru_cache
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -161,10 +162,13 @@ def parts(raw: bytes) -> tuple[str, str]:
 
 
 def shows_literally(value: str, texts: list[str], htmls: list[str]) -> list[str]:
-    """`value` as it was typed in at least one text part, escaped in at least one HTML part, and its markup
-    never raw in any HTML part."""
+    """`value` as it was typed (control characters aside: they are dropped) in at least one text part,
+    escaped in at least one HTML part, its markup never raw in any HTML part."""
     problems = []
-    lines = [line.strip() for line in values.text(value).splitlines() if line.strip()]
+    shown = "".join(ch for ch in values.text(value) if ch in "\r\n\t" or unicodedata.category(ch) != "Cc")
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\r\n\t" for t in texts + htmls for ch in t):
+        problems.append("a control character reached an e-mail")
+    lines = [line.strip() for line in shown.splitlines() if line.strip()]
     flat_texts = [flat(t) for t in texts]
     for line in lines:  # line by line: a quote puts "> " before each
         if not any(flat(line) in t for t in flat_texts):

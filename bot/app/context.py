@@ -47,7 +47,7 @@ def dossier_context(config: Config, event: Event, recipient: Recipient, dossier:
         "site": site,
         "annee": year or "",
         "constats": [{"regle": f.rule, "gravite": f.severity.value, "message": f.message} for f in findings],
-        "commentaire": comment,
+        "commentaire": readable(comment),
         **common_context(config, secretariat),
     }
 

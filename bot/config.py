@@ -222,6 +222,10 @@ def load(path: Path) -> Config:
     return config.model_copy(update={"base_dir": path.resolve().parent})
 
 
+# Key names under which someone may have typed a secret inline (password, passwd, mot_de_passe, token…).
+_SECRET_NAME = re.compile(r"pas+w|passe|pass$|^pass|secret|token|private|credential|api.?key|^key$|mdp", re.I)
+
+
 def describe(filename: str, error: dict[str, Any], data: dict[str, Any]) -> str:
     """`config.toml: [mail.smtp].port = "abc": expected an integer 1–65535`."""
     loc = [str(p) for p in error["loc"] if not str(p).startswith("function-")]
@@ -239,6 +243,10 @@ def describe(filename: str, error: dict[str, Any], data: dict[str, Any]) -> str:
         expected = f"expected one of {known}; " if known else ""
         if isinstance(error["input"], dict):
             return f"{filename}: {table}: unknown section ({expected}check its spelling against config.example.toml)"
+        if _SECRET_NAME.search(key):  # a secret written inline: say so, never repeat it
+            return (f"{filename}: {where}: unknown key — a secret never sits in the configuration: put it in an "
+                    f"environment variable named by password_env, or in a file named by password_file, then "
+                    f"remove this line (and treat the secret as exposed)")
         return (f"{filename}: {where} = {_toml(error['input'])}: unknown key "
                 f"({expected}check its spelling against config.example.toml)")
     if isinstance(error["input"], dict):  # a check over a whole section

@@ -267,6 +267,21 @@ def test_the_installed_command_leaks_no_secret_when_everything_fails(tmp_path, m
     assert leaks({**texts, **state_bytes(tmp_path)}) == []
 
 
+def test_a_password_written_inline_in_the_configuration_is_refused_and_never_repeated(tmp_path, monkeypatch, capsys,
+                                                                                      caplog, smtp):
+    config = setup(tmp_path, monkeypatch, smtp=smtp)
+    text = config.read_text(encoding="utf-8").replace('password_env = "FVMA_SMTP_PASSWORD"',
+                                                      f'password = "{SMTP_SECRET}"', 1)
+    config.write_text(text, encoding="utf-8")
+    results = {" ".join(args): run_cli(["--config", str(config), *args], capsys, caplog)
+               for args in (["run", "--once"], ["run", "--dry-run"], ["doctor"], ["check", str(config)])}
+    for name, result in results.items():
+        assert result["code"] in ("1", "2"), (name, result)
+        assert "a secret never sits in the configuration" in result["stderr"] + result["stdout"], name
+    assert leaks({f"{n} {k}": v for n, r in results.items() for k, v in r.items()}) == []
+    CHECKS["password written inline in the configuration"] = "refused, never repeated"
+
+
 def test_settings_never_show_a_password_in_their_repr(tmp_path, monkeypatch, smtp, imap_server):
     from bot.app.wiring import imap_settings, smtp_settings
     from bot.config import load

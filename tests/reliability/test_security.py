@@ -232,6 +232,27 @@ def test_google_refusals_leak_no_key_and_no_token(tmp_path, monkeypatch, capsys,
                   **state_bytes(tmp_path)}, google) == []
 
 
+@pytest.mark.parametrize("damage", ["truncated key", "not json", "no client_email"])
+def test_a_damaged_service_account_key_is_reported_without_its_content(tmp_path, monkeypatch, capsys, caplog,
+                                                                       google, smtp, trusted, damage):
+    info = google.service_account_info()
+    if damage == "truncated key":
+        lines = info["private_key"].splitlines()
+        info["private_key"] = "\n".join(lines[:-4] + lines[-1:])
+        google.key_file.write_text(json.dumps(info))
+    elif damage == "not json":
+        google.key_file.write_text(json.dumps(info)[:-200])
+    else:
+        del info["client_email"]
+        google.key_file.write_text(json.dumps(info))
+    config = setup(tmp_path, monkeypatch, smtp=smtp, google=google)
+    TALLY["failures"] += 1
+    results = {" ".join(args): run_cli(["--config", str(config), *args], capsys, caplog)
+               for args in (["run", "--once"], ["doctor"])}
+    assert results["run --once"]["code"] == "2" and "credentials_file" in results["run --once"]["stderr"]
+    assert leaks({f"{n} {k}": v for n, r in results.items() for k, v in r.items()}) == []
+
+
 def test_a_dry_run_and_a_preview_with_every_secret_set_print_none_of_them(tmp_path, monkeypatch, capsys, caplog, google, smtp,
                                                               imap_server, trusted):
     google.add_spreadsheet("sheet-1", rows=[["Horodateur", "Nom"], ["10/06/2026 09:00:00", "Martin"]])

@@ -140,7 +140,7 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         from bot.app.daemon import run_command
 
-        return run_command(load_config(args), once=args.once, dry_run=args.dry_run)
+        return run_command(load_config(args), once=args.once, dry_run=args.dry_run, out=sys.stdout)
     if args.command == "demo":
         from bot.app.demo import run_demo
 

@@ -20,7 +20,12 @@ DEFAULT_FILES = ("config.toml", "config.example.toml")
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 
+PLACEHOLDER = "…"   # deploy/config.toml marks what each site must fill in with « … »
+
+
 def _email(value: str) -> str:
+    if PLACEHOLDER in value:    # left to fill in: `doctor` lists them all, `run` refuses to start
+        return value
     if parse_email(value) is None:
         raise ValueError("expected one e-mail address such as name@example.org")
     return value
@@ -227,6 +232,10 @@ def load(path: Path) -> Config:
     return config.model_copy(update={"base_dir": path.resolve().parent})
 
 
+# Key names under which someone may have typed a secret inline (password, passwd, mot_de_passe, token…).
+_SECRET_NAME = re.compile(r"pas+w|passe|pass$|^pass|secret|token|private|credential|api.?key|^key$|mdp", re.I)
+
+
 def describe(filename: str, error: dict[str, Any], data: dict[str, Any]) -> str:
     """`config.toml: [mail.smtp].port = "abc": expected an integer 1–65535`."""
     loc = [str(p) for p in error["loc"] if not str(p).startswith("function-")]
@@ -244,6 +253,10 @@ def describe(filename: str, error: dict[str, Any], data: dict[str, Any]) -> str:
         expected = f"expected one of {known}; " if known else ""
         if isinstance(error["input"], dict):
             return f"{filename}: {table}: unknown section ({expected}check its spelling against config.example.toml)"
+        if _SECRET_NAME.search(key):  # a secret written inline: say so, never repeat it
+            return (f"{filename}: {where}: unknown key — a secret never sits in the configuration: put it in an "
+                    f"environment variable named by password_env, or in a file named by password_file, then "
+                    f"remove this line (and treat the secret as exposed)")
         return (f"{filename}: {where} = {_toml(error['input'])}: unknown key "
                 f"({expected}check its spelling against config.example.toml)")
     if isinstance(error["input"], dict):  # a check over a whole section
@@ -325,3 +338,18 @@ def secret(ref: SecretRef, section: str) -> str | None:
             raise ConfigError(f"[{section}].password_file = \"{ref.password_file}\": cannot be read "
                               f"({exc.strerror})") from None
     return None
+
+
+def placeholders(config: "Config") -> list[str]:
+    """The keys still holding the template's « … » marker, as `[section].key`."""
+    return [key for key, value in _leaves(config.model_dump(mode="json")) if isinstance(value, str)
+            and PLACEHOLDER in value]
+
+
+def _leaves(data: dict, prefix: str = ""):
+    for key, value in data.items():
+        if isinstance(value, dict):
+            yield from _leaves(value, f"{prefix}{key}.")
+        else:
+            section, _, name = f"{prefix}{key}".rpartition(".")
+            yield (f"[{section}].{name}" if section else name), value

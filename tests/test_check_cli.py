@@ -368,3 +368,36 @@ def test_the_installed_console_script_exits_2_with_one_line_for_a_missing_file(t
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [f"fvma-bot: {tmp_path / 'absent.csv'}: no such file"]
+
+
+# --- what the bad-input corpus found (tests/reliability/hostile.py) ----------------------------------------------
+
+def test_an_excel_unicode_text_export_utf16_with_tabs_is_read(check, tmp_path):
+    path = write_csv(tmp_path / "reponses.txt", [HEADER, row(LEA)], delimiter="\t", encoding="utf-16")
+
+    code, out, _ = check(path, "--json")
+
+    assert code == 0
+    assert records(out)[0]["nom"] == "Martin"
+
+
+def test_a_duplicated_header_is_named_on_stderr(check, tmp_path):
+    header = HEADER + ["Nom"]
+    path = write_csv(tmp_path / "reponses.csv", [header, row(LEA, header)])
+
+    code, _, err = check(path)
+
+    assert code == 0
+    assert "several columns are titled « Nom »" in err
+
+
+def test_the_text_report_cannot_drive_the_terminal(check, tmp_path):
+    hostile = {**LEA, "nom": "\x1b]0;pwned\x07\x1b[31mRouge\r\nBcc", "prenom": "\u202eaéL",
+               "email_etudiant": "lea@x.fr\x1b[2J"}
+    path = write_csv(tmp_path / "reponses.csv", [HEADER, row(hostile)])
+
+    _, out, _ = check(path)
+
+    assert "\x1b" not in out and "\x07" not in out and "\r" not in out and "\u202e" not in out
+    assert "\\u001b]0;PWNED\\u0007\\u001b[31MROUGE BCC" in out
+    assert out.splitlines()[1].startswith("  ✖ erreur email-invalide")

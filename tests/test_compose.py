@@ -209,3 +209,17 @@ def test_a_variant_that_would_break_the_message_id_is_refused(rendered):
 
 def test_clean_text_keeps_words_and_drops_control_characters():
     assert clean_text("  Léa\r\n\tMartin\x00\x07 ") == "Léa Martin"
+
+
+def test_a_display_name_is_cut_to_a_hundred_characters():
+    rend = Renderer(TEMPLATES).render(Event.KO, Role.STUDENT, sample_context(Event.KO, Role.STUDENT))
+    _, parsed = wire(build(outgoing(name="N" * 50_000), rend))
+    assert parsed["To"].addresses[0].display_name.replace(" ", "") == "N" * 99 + "…"  # folding adds spaces
+    assert len(parsed.as_bytes().split(b"\n\n")[0]) < 4000
+
+
+def test_an_address_the_core_accepts_can_be_written():
+    # the reserved .test domain passes the core's check (test and staging setups): compose must agree
+    rend = Renderer(TEMPLATES).render(Event.KO, Role.STUDENT, sample_context(Event.KO, Role.STUDENT))
+    _, parsed = wire(build(outgoing(email="lea@etu.example.test"), rend))
+    assert parsed["To"].addresses[0].addr_spec == "lea@etu.example.test"

@@ -267,3 +267,13 @@ def test_an_unreadable_password_file_is_a_clear_error(tmp_path):
 
 def test_no_secret_named_means_no_password():
     assert secret(SecretRef(), "mail.smtp") is None
+
+
+@pytest.mark.parametrize("line", ['password = "Inline-S3cret"', 'pass = "Inline-S3cret"', 'pasword = "Inline-S3cret"',
+                                  'mot_de_passe = "Inline-S3cret"', 'token = "Inline-S3cret"'])
+def test_a_secret_written_inline_is_refused_without_being_repeated(tmp_path, line):
+    message = error_of(write(tmp_path, ('host = "smtp.univ-amu.fr"', f'host = "smtp.univ-amu.fr"\n{line}')))
+
+    assert "Inline-S3cret" not in message
+    assert message.startswith(f"config.toml: [mail.smtp].{line.split()[0]}: unknown key — a secret never sits")
+    assert "password_env" in message and "password_file" in message

@@ -93,3 +93,11 @@ def test_systemd_accepts_the_unit(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert "fvma-bot.service" not in result.stderr, result.stderr
+
+
+def test_run_refuses_to_start_on_the_template_until_every_value_is_filled_in(capsys):
+    from bot.cli import main
+
+    assert main(["run", "--once", "--config", str(DEPLOY / "config.toml")]) == 2
+    err = capsys.readouterr().err
+    assert "still « … » in the configuration" in err and "[people].lead_email" in err and "doctor" in err

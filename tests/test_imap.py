@@ -256,3 +256,20 @@ def test_check_login_says_when_starttls_is_not_offered(ca):
         with pytest.raises(MailError, match="does not offer STARTTLS"):
             check_login(settings_for(plain, security="starttls"), ssl_context=plain.client_context)
         assert check_login(settings_for(plain, security="none")) != ()  # plain text works when asked for
+
+
+# --- passwords with accents (imaplib sends LOGIN in ASCII only)
+
+
+def test_a_password_with_accents_logs_in_with_authenticate_plain(ca):
+    accented = make_imap_server(tls=True, ca=ca)
+    accented.password = "mot-de-passe-é-ø"
+    with accented:
+        assert check_login(settings_for(accented), ssl_context=accented.client_context) is not None
+
+
+def test_a_refused_password_with_accents_is_a_refused_login_quoting_no_character_of_it(running):
+    with pytest.raises(MailError) as caught:
+        check_login(settings_for(running, password="secret-é"), ssl_context=running.client_context)
+    assert "refused the login" in str(caught.value)
+    assert "é" not in str(caught.value) and "\\xe9" not in str(caught.value)

@@ -269,3 +269,22 @@ def test_a_plain_server_without_auth_works_when_no_user_is_configured(ca):
             sender.send(make_message(12))
         assert len(plain.messages) == 1
 
+
+
+# --- passwords with accents (smtplib sends AUTH in ASCII only)
+
+
+def test_a_password_with_accents_logs_in_with_auth_plain_in_utf8(ca):
+    with SmtpTestServer(security="starttls", ca=ca, password="mot-de-passe-é-ø") as accented:
+        check_login(settings_for(accented), ssl_context=accented.client_context)
+        with SmtpSender(settings_for(accented), ssl_context=accented.client_context) as sender:
+            sender.send(make_message(7))
+        assert len(accented.messages) == 1
+
+
+def test_a_refused_password_with_accents_is_a_refused_login_quoting_no_character_of_it(ca):
+    with SmtpTestServer(security="starttls", ca=ca, password="autre") as other:
+        with pytest.raises(MailError) as caught:
+            check_login(settings_for(other, password="secret-é"), ssl_context=other.client_context)
+    assert "refused the login" in str(caught.value)
+    assert "é" not in str(caught.value) and "\\xe9" not in str(caught.value)

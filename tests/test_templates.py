@@ -460,3 +460,12 @@ def test_rejected_student_address_asks_for_another_way_to_reach_them(renderer):
     subject, text, _ = render(renderer, Event.BOUNCE, Role.LEAD, rejet=rejet)
     assert "(étudiant(e))" in subject
     assert "Contactez l'étudiant(e) par un autre moyen" in text and "22409071" in text
+
+
+@pytest.mark.parametrize(("event", "role"), PAIRS, ids=IDS)
+def test_a_huge_answer_is_shortened_in_the_subject_which_keeps_its_dossier_number(renderer, event, role):
+    huge = {k: "N" * 50_000 for k in ("nom", "prenom", "entreprise", "mission")}
+    subject, _, _ = render(renderer, event, role, raw=True, reponse=huge)
+    assert len(subject) < 400
+    if event is not Event.RAPPEL:
+        assert "FVMA-2026-0042" in subject

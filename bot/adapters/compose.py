@@ -29,11 +29,17 @@ _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 _MESSAGE_ID = re.compile(rf"<{_ATOM}@{_ATOM}>")
 
 
-def clean_text(value: str) -> str:
+NAME_MAX = 100  # characters of a display name: a form answer may hold 50,000
+
+
+def clean_text(value: str, limit: int | None = None) -> str:
     """One line of printable text: line breaks, tabs and other whitespace runs become one space,
-    control characters are dropped."""
+    control characters are dropped; cut to `limit` characters (an ellipsis marks the cut)."""
     spaced = " ".join(str(value).split())
-    return "".join(ch for ch in spaced if unicodedata.category(ch) != "Cc").strip()
+    cleaned = "".join(ch for ch in spaced if unicodedata.category(ch) != "Cc").strip()
+    if limit is not None and len(cleaned) > limit:
+        cleaned = cleaned[:limit - 1].rstrip() + "…"
+    return cleaned
 
 
 def mailbox(name: str, address: str, what: str) -> Address:
@@ -43,8 +49,8 @@ def mailbox(name: str, address: str, what: str) -> Address:
     SMTPUTF8, which the bot does not use).
     """
     raw = str(address)
-    try:
-        valid = validate_email(raw.strip(), check_deliverability=False)
+    try:  # the same rules as the core's parse_email, so that an address the check accepts can be written
+        valid = validate_email(raw.strip(), check_deliverability=False, test_environment=True)
     except EmailNotValidError as exc:
         raise MailError(f"{what} address {raw!r} is not one valid e-mail address ({exc})", permanent=True) from None
     if valid.ascii_email is None:
@@ -52,7 +58,7 @@ def mailbox(name: str, address: str, what: str) -> Address:
                         f"cannot send to", permanent=True)
     local, _, domain = valid.ascii_email.rpartition("@")
     try:
-        return Address(display_name=clean_text(name), username=local, domain=domain)
+        return Address(display_name=clean_text(name, NAME_MAX), username=local, domain=domain)
     except (ValueError, IndexError) as exc:
         raise MailError(f"{what} address {raw!r} cannot be written in a header ({exc})", permanent=True) from None
 

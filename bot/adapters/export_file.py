@@ -1,5 +1,6 @@
 """Reading an exported responses file (CSV as Google Forms/Sheets export it, or XLSX) into rows."""
 
+import codecs
 import csv
 import io
 import logging
@@ -29,7 +30,10 @@ def _read_csv(path: Path) -> list[list[object]]:
     except OSError as exc:
         raise InputFileError(f"{path}: cannot be read ({exc.strerror})") from None
     try:
-        text = raw.decode("utf-8-sig")
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            text = raw.decode("utf-16")  # Excel's "Unicode text" export: UTF-16 with a BOM, tab-separated
+        else:
+            text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         # Excel on Windows saves CSV in Windows-1252; Google never does. Accept it, say so.
         text = raw.decode("cp1252", errors="replace")

@@ -236,7 +236,7 @@ def _open(settings: ImapSettings, ssl_context: ssl.SSLContext | None) -> IMAPCli
         client.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if settings.security == "starttls":
             client.starttls(context)
-        client.login(settings.user, settings.password or "")
+        _login(client, settings)
         log.debug("logged in to %s (%s)", settings.where, settings.security)
         return client
     except Exception as exc:
@@ -245,9 +245,33 @@ def _open(settings: ImapSettings, ssl_context: ssl.SSLContext | None) -> IMAPCli
         raise MailError(_explain(settings, exc)) from exc
 
 
+def _login(client: IMAPClient, settings: ImapSettings) -> None:
+    """LOGIN, or AUTHENTICATE PLAIN in UTF-8 when the credentials are not ASCII.
+
+    imaplib encodes LOGIN's arguments as ASCII: a password with an accent would
+    fail with an encoding error quoting the offending character.
+    """
+    user, password = settings.user, settings.password or ""
+    if (user + password).isascii():
+        client.login(user, password)
+        return
+    if b"AUTH=PLAIN" not in client.capabilities():
+        raise MailError(f"{settings.where} does not offer AUTHENTICATE PLAIN, the only way to send a user name "
+                        f"or password with non-ASCII characters: change the password")
+    try:
+        client.plain_login(user, password)
+    except IMAPClientError as exc:
+        raise LoginError(str(exc)) from None
+
+
 def _explain(settings: ImapSettings, exc: Exception) -> str:
-    """A plain-words message for a failure to connect, secure or log in."""
+    """A plain-words message for a failure to connect, secure or log in (never quoting the credentials)."""
     where = settings.where
+    if isinstance(exc, MailError):
+        return str(exc)
+    if isinstance(exc, UnicodeError):  # its text would quote a character of the password
+        return (f"{where}: the user name or password could not be encoded for the server: check "
+                f"[mail.imap].user and the password")
     if isinstance(exc, LoginError):
         return (
             f"{where} refused the login of user {settings.user!r} ({_text(exc)}): check [mail.imap].user "

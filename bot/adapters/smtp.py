@@ -17,6 +17,7 @@ may deliver a duplicate.
 
 from __future__ import annotations
 
+import base64
 import logging
 import smtplib
 import socket
@@ -212,7 +213,7 @@ def _open(settings: SmtpSettings, ssl_context: ssl.SSLContext | None) -> smtplib
             smtp.starttls(context=context)
             smtp.ehlo()
         if settings.user:
-            smtp.login(settings.user, settings.password or "")
+            _login(smtp, settings)
         log.debug("connected to %s (%s)", settings.where, settings.security)
         return smtp
     except MailError:
@@ -223,9 +224,32 @@ def _open(settings: SmtpSettings, ssl_context: ssl.SSLContext | None) -> smtplib
         raise MailError(_explain(settings, exc)) from exc
 
 
+def _login(smtp: smtplib.SMTP, settings: SmtpSettings) -> None:
+    """AUTH with the configured user and password.
+
+    smtplib encodes credentials as ASCII: a password with an accent would fail with
+    an encoding error quoting the offending character. Such credentials go as AUTH
+    PLAIN in UTF-8 (RFC 4616), the one mechanism defined for them.
+    """
+    user, password = settings.user or "", settings.password or ""
+    if (user + password).isascii():
+        smtp.login(user, password)
+        return
+    if "PLAIN" not in smtp.esmtp_features.get("auth", "").upper().split():
+        raise MailError(f"{settings.where} does not offer AUTH PLAIN, the only way to send a user name or "
+                        f"password with non-ASCII characters: change the password, or use another server")
+    token = base64.b64encode(b"\0" + user.encode("utf-8") + b"\0" + password.encode("utf-8")).decode("ascii")
+    code, reply = smtp.docmd("AUTH", "PLAIN " + token)
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+
 def _explain(settings: SmtpSettings, exc: Exception) -> str:
-    """A plain-words message for a failure to connect, secure or log in."""
+    """A plain-words message for a failure to connect, secure or log in (never quoting the credentials)."""
     where = settings.where
+    if isinstance(exc, UnicodeError):  # its text would quote a character of the password
+        return (f"{where}: the user name or password could not be encoded for the server: check "
+                f"[mail.smtp].user and the password")
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         reply = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
         return (

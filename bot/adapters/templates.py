@@ -46,6 +46,23 @@ def one_line(value: str) -> str:
     return " ".join(str(value).split())
 
 
+# How much of one answer a subject may quote: a form field can hold 50,000 characters, and a
+# subject of that size is refused or cut by mail servers (and would push the dossier number,
+# which ends every subject, out of sight).
+SUBJECT_VALUE = 80
+
+
+def shortened(value: Any, limit: int = SUBJECT_VALUE) -> Any:
+    """`value` with every text in it cut to `limit` characters (an ellipsis marks the cut)."""
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:limit - 1].rstrip() + "…"
+    if isinstance(value, dict):
+        return {k: shortened(v, limit) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [shortened(v, limit) for v in value]
+    return value
+
+
 def wrap(text: str, width: int = TEXT_WIDTH) -> str:
     """The text part with each line longer than `width` folded at spaces.
 
@@ -92,7 +109,7 @@ class Renderer:
 
     def render(self, event: Event, role: Role, context: dict[str, Any]) -> Rendered:
         """The three parts of one e-mail; raises TemplateError naming the template at fault."""
-        subject = one_line(self._render(template_name(event, role, "subject"), context))
+        subject = one_line(self._render(template_name(event, role, "subject"), shortened(context)))
         full = {**context, "sujet": subject}
         text = wrap(_BLANK_LINES.sub("\n\n", self._render(template_name(event, role, "txt"), full)).strip()) + "\n"
         html = self._render(template_name(event, role, "html"), full)

@@ -1,5 +1,6 @@
 """The data the e-mail templates see (the context documented in templates/README)."""
 
+import unicodedata
 from datetime import datetime
 
 from bot.config import Config
@@ -21,8 +22,15 @@ def response_display(response: Response) -> dict[str, str]:
         elif hasattr(value, "value"):
             shown[fld.key] = value.value
         else:
-            shown[fld.key] = values.text(value)
+            shown[fld.key] = readable(values.text(value))
     return shown
+
+
+def readable(text: str) -> str:
+    """An answer as an e-mail may show it: line breaks kept (as LF), control characters dropped
+    (an ESC sequence in a text part would drive a terminal mail reader)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
 
 
 def dossier_context(config: Config, event: Event, recipient: Recipient, dossier: str, response: Response,
@@ -39,7 +47,7 @@ def dossier_context(config: Config, event: Event, recipient: Recipient, dossier:
         "site": site,
         "annee": year or "",
         "constats": [{"regle": f.rule, "gravite": f.severity.value, "message": f.message} for f in findings],
-        "commentaire": comment,
+        "commentaire": readable(comment),
         **common_context(config, secretariat),
     }
 

@@ -68,7 +68,7 @@ class Cycle:
         known = self.store.dossiers()
         rows = sheetrows.read_rows(snapshot, layout)
         numbers = _Numbering(self.store, self.config.dossier_prefix, now)
-        sheetrows.assign(rows, known, numbers.next, self.config.dossier_prefix)
+        sheetrows.assign(rows, known, numbers.next)
         notify_since = self._notify_since(now, dry_run)
         report = Report(rows=len(rows))
 

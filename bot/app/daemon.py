@@ -19,9 +19,9 @@ import schedule
 
 from bot.app.cycle import Cycle, Report
 from bot.app.wiring import make_bounce_source, make_cycle, open_store
-from bot.config import Config
+from bot.config import Config, placeholders
 from bot.core.values import PARIS
-from bot.errors import BotError, SheetError, StateError
+from bot.errors import BotError, ConfigError, SheetError, StateError
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +52,13 @@ def now() -> datetime:
     return datetime.now(PARIS)
 
 
-def run_command(config: Config, once: bool = False, dry_run: bool = False, out: TextIO = sys.stdout) -> int:
+def run_command(config: Config, once: bool = False, dry_run: bool = False, out: TextIO | None = None) -> int:
+    left = placeholders(config)
+    if left:
+        raise ConfigError(f"still « … » in the configuration: {', '.join(left)} — fill them in "
+                          f"(`fvma-bot doctor` checks the whole configuration)")
     if dry_run:
-        return dry_run_cycle(config, out)
+        return dry_run_cycle(config, out or sys.stdout)
     with StateLock(config.path(config.paths.state)):
         cycle = make_cycle(config)
         if once:

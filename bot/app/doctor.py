@@ -17,7 +17,7 @@ from bot.adapters.templates import Renderer
 from bot.app.doctor_mail import check_mail
 from bot.app.doctor_report import Report, Trouble
 from bot.app.doctor_sheet import check_sheet
-from bot.config import Config, find_config, load
+from bot.config import Config, find_config, load, placeholders
 from bot.core.values import PARIS
 
 
@@ -97,20 +97,11 @@ def _state(config: Config) -> str:
 
 def _placeholders(config: Config) -> str:
     """deploy/config.toml marks what each site must fill in with « … »: none may be left."""
-    left = [key for key, value in _leaves(config.model_dump(mode="json")) if isinstance(value, str) and "…" in value]
+    left = placeholders(config)
     if left:
         raise Trouble(f"still « … » in the configuration: {', '.join(left)}",
                       "replace each « … » with the real value (the comment beside it says what it is)")
     return "no « … » left to fill in"
-
-
-def _leaves(data: dict, prefix: str = ""):
-    for key, value in data.items():
-        if isinstance(value, dict):
-            yield from _leaves(value, f"{prefix}{key}.")
-        else:
-            section, _, name = f"{prefix}{key}".rpartition(".")
-            yield (f"[{section}].{name}" if section else name), value
 
 
 # --- people and links -----------------------------------------------------------------------------------

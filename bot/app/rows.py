@@ -13,6 +13,10 @@ from bot.core.decisions import Decision, parse_decision
 from bot.core.models import Response
 
 
+# `dossier_prefix` (config: a capital, then 1–9 capitals or digits), the year, a sequence number.
+_DOSSIER = re.compile(r"[A-Z][A-Z0-9]{1,9}-[0-9]{4}-[0-9]{4,9}")
+
+
 @dataclass
 class SheetRow:
     line: int                      # row number at read time
@@ -60,7 +64,7 @@ def read_rows(snapshot: Snapshot, layout: Layout) -> list[SheetRow]:
         rows.append(SheetRow(
             line=line, cells=cells, response=intake.parse_response(form_cells),
             revision=fingerprint(cells, layout.fields.columns),
-            dossier_cell=values.text(cell(DOSSIER)) if not values.is_blank(cell(DOSSIER)) else "",
+            dossier_cell=dossier_number(cell(DOSSIER)),
             decision=parse_decision(cell(DECISION)),
             comment=values.text(cell(COMMENT)) if not values.is_blank(cell(COMMENT)) else "",
             cactus=values.parse_checkbox(cell(CACTUS)) if not values.is_blank(cell(CACTUS)) else False,
@@ -70,14 +74,23 @@ def read_rows(snapshot: Snapshot, layout: Layout) -> list[SheetRow]:
     return rows
 
 
-def assign(rows: list[SheetRow], known: dict[str, StoredDossier], next_number, prefix: str = "FVMA") -> None:
+def dossier_number(raw: object) -> str:
+    """The `N° dossier` cell when it holds a dossier number (`FVMA-2026-0042`), else "".
+
+    Anything else typed there (a formula, a note, a number with spaces) is not
+    taken for a dossier: it would become a Message-ID no mail server accepts.
+    The row is numbered afresh and the bot writes its number over the text.
+    """
+    if values.is_blank(raw):
+        return ""
+    number = values.text(raw)
+    return number if _DOSSIER.fullmatch(number) else ""
+
+
+def assign(rows: list[SheetRow], known: dict[str, StoredDossier], next_number) -> None:
     """Tie each row to its dossier: its N° dossier cell, else a known dossier no row claims whose answers
     are the same (its number was given but not yet written, or the cell was cleared or overwritten), else
-    a new number from `next_number(row)`. A cell that does not hold a dossier number counts as empty."""
-    pattern = re.compile(rf"{re.escape(prefix)}-\d{{4}}-\d{{4,}}")
-    for row in rows:
-        if row.dossier_cell and not pattern.fullmatch(row.dossier_cell):
-            row.dossier_cell = ""
+    a new number from `next_number(row)`."""
     taken = {r.dossier_cell for r in rows if r.dossier_cell}
     unbound: dict[str, list[str]] = {}
     for number, stored in known.items():
@@ -91,7 +104,11 @@ def assign(rows: list[SheetRow], known: dict[str, StoredDossier], next_number, p
         elif candidates := unbound.get(row.revision):
             row.dossier = candidates.pop(0)
         else:
+            # Skip numbers the sheet already shows (typed by hand, or left by a state file that was lost):
+            # two rows must never share a dossier.
             row.dossier = next_number(row)
+            while row.dossier in taken or row.dossier in known:
+                row.dossier = next_number(row)
             row.is_new = True
         seen.add(row.dossier)
 

@@ -100,7 +100,16 @@ def _short_notice(ctx: Context, _: dict[str, Any]) -> Result:
     if days >= cal.delai_minimum_jours:
         return None
     return "constat", {"depot": french(submitted.date()), "debut": french(start), "jours": days,
-                       "jours_min": cal.delai_minimum_jours}
+                       "jours_min": cal.delai_minimum_jours, "ecart": _gap(days)}
+
+
+def _gap(days: int) -> str:
+    """How long before the start the response came, in words: never a negative count of days."""
+    if days > 0:
+        return f"{days} jour(s)"
+    if days == 0:
+        return "le jour même du début"
+    return f"{-days} jour(s) après le début"
 
 
 def _start_too_late(ctx: Context, _: dict[str, Any]) -> Result:
@@ -209,7 +218,7 @@ KINDS: dict[str, Kind] = {
     "siret-illisible": Kind(_problems(Problem.BAD_SIRET), _FIELD_PARAMS, ("constat",)),
     "annee-inconnue": Kind(_unknown_year, ("debut",), ("constat",)),
     "depot-avant-ouverture": Kind(_before_opening, ("depot", "ouverture"), ("constat",), needs_calendar=True),
-    "delai-minimum": Kind(_short_notice, ("depot", "debut", "jours", "jours_min"), ("constat",),
+    "delai-minimum": Kind(_short_notice, ("depot", "debut", "jours", "jours_min", "ecart"), ("constat",),
                           needs_calendar=True),
     "debut-au-plus-tard": Kind(_start_too_late, ("debut", "limite"), ("constat",), needs_calendar=True),
     "fin-apres-debut": Kind(_end_before_start, ("debut", "fin"), ("constat",)),

@@ -82,7 +82,7 @@ def parse_response(cells: Mapping[str, object]) -> Response:
         if problem is None:
             data[_attribute(fld)] = value
         else:
-            problems.append(FieldProblem(field=fld.key, problem=problem, raw=values.text(raw)[:200]))
+            problems.append(FieldProblem(field=fld.key, problem=problem, raw=values.excerpt(raw)))
     return Response(**data, problems=tuple(problems))
 
 

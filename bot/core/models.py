@@ -106,9 +106,10 @@ class Response(BaseModel):
         keys = set()
         if self.email_etudiant:
             keys.add("email:" + self.email_etudiant.strip().lower())
-        digits = "".join(c for c in self.numero_etudiant or "" if c.isdigit())
+        # Leading zeros do not count (a sheet drops them); a number of zeros alone names no one.
+        digits = "".join(c for c in self.numero_etudiant or "" if c in "0123456789").lstrip("0")
         if digits:
-            keys.add("numero:" + digits.lstrip("0"))
+            keys.add("numero:" + digits)
         return keys
 
 

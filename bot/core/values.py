@@ -4,6 +4,7 @@ Every parser returns the value or None when it cannot read it; it never guesses.
 """
 
 import re
+import unicodedata
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,14 +13,25 @@ from email_validator import EmailNotValidError, validate_email
 SHEETS_EPOCH = datetime(1899, 12, 30)
 PARIS = ZoneInfo("Europe/Paris")
 _EARLIEST, _LATEST = date(1900, 1, 1), date(2199, 12, 31)
+# A Sheets serial is only taken for a date in this window (serials 7306–73415): a
+# number outside it in a date question is a year or a count someone typed
+# ("1995" would otherwise read as 17/06/1905), not a date cell.
+_SERIAL_FIRST, _SERIAL_LAST = date(1920, 1, 1), date(2100, 12, 31)
 
-_FRENCH = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
-_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
-_SERIAL = re.compile(r"\d+(?:[.,]\d+)?")
+# ASCII digits only (re.ASCII): "٠١/١٠/٢٠٢٥" or full-width "２０２５" is not how any
+# form or export writes a date or a SIRET; it is reported, not read.
+_FRENCH = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?", re.ASCII)
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?", re.ASCII)
+_SERIAL = re.compile(r"\d+(?:[.,]\d+)?", re.ASCII)
 
 
 def is_blank(raw: object) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip())
+    """None, or text made only of spaces and invisible characters (zero-width spaces, joiners, controls)."""
+    if raw is None:
+        return True
+    if not isinstance(raw, str):
+        return False
+    return all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc") for ch in raw)
 
 
 def text(raw: object) -> str:
@@ -33,6 +45,15 @@ def text(raw: object) -> str:
     if isinstance(raw, date):
         return raw.strftime("%d/%m/%Y")
     return str(raw).strip()
+
+
+def excerpt(raw: object, limit: int = 200) -> str:
+    """The cell as a finding may quote it: one line (line breaks and tabs become spaces), no control
+    characters, at most `limit` characters (an ellipsis marks the cut). A finding is one line of the
+    `Contrôle automatique` cell, whatever the answer holds."""
+    line = " ".join(text(raw).split())
+    line = "".join(ch for ch in line if unicodedata.category(ch) != "Cc")
+    return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
 def parse_datetime(raw: object) -> datetime | None:
@@ -60,7 +81,9 @@ def parse_date(raw: object) -> date | None:
 
 
 def _from_serial(serial: float) -> datetime | None:
-    if serial != serial or not 1 <= serial <= 120_000:  # NaN, or outside 1900–2228
+    first = (_SERIAL_FIRST - SHEETS_EPOCH.date()).days
+    last = (_SERIAL_LAST - SHEETS_EPOCH.date()).days + 1
+    if serial != serial or not first <= serial < last:  # NaN, or outside the plausible window
         return None
     return SHEETS_EPOCH + timedelta(days=serial)
 
@@ -87,16 +110,18 @@ def parse_email(raw: object) -> str | None:
     """
     value = text(raw)
     try:
-        validate_email(value, check_deliverability=False, test_environment=True)
+        valid = validate_email(value, check_deliverability=False, test_environment=True)
     except EmailNotValidError:
         return None
-    return value
+    # A non-ASCII local part (léa@…) needs SMTPUTF8, which the bot does not use: an
+    # address it cannot write to is not an address it may accept.
+    return value if valid.ascii_email is not None else None
 
 
 def parse_siret(raw: object) -> str | None:
     """The 14 digits of a SIRET when they pass the Luhn check (or La Poste's rule), else None."""
     digits = re.sub(r"[\s.\u00a0\u202f]", "", text(raw))
-    if not re.fullmatch(r"\d{14}", digits):
+    if not re.fullmatch(r"[0-9]{14}", digits):
         return None
     if _luhn(digits) or (digits.startswith("356000000") and sum(map(int, digits)) % 5 == 0):
         return digits

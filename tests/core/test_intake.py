@@ -245,3 +245,16 @@ def test_a_student_is_identified_by_lower_case_address_and_student_number_digits
     response = parse_response({**VALID, "email_etudiant": "Lea.Martin@ETU.univ-amu.fr", "numero_etudiant": 22409071})
 
     assert response.student_keys() == {"email:lea.martin@etu.univ-amu.fr", "numero:22409071"}
+
+
+def test_a_student_number_of_zeros_identifies_no_one():
+    # "0000" and "0" once made one student of everyone who typed them: the later replaced the earlier
+    for raw in ("0000", 0, "0", "inconnu"):
+        assert parse_response({**VALID, "numero_etudiant": raw}).student_keys() == {
+            "email:" + VALID["email_etudiant"].lower()}
+
+
+def test_an_unreadable_value_is_quoted_on_one_line():
+    response = parse_response({**VALID, "email_etudiant": "lea@etu.fr\r\nBcc: victime@example.org"})
+    [problem] = [p for p in response.problems if p.field == "email_etudiant"]
+    assert problem.raw == "lea@etu.fr Bcc: victime@example.org"

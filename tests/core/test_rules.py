@@ -88,6 +88,14 @@ def test_it_warns_when_submitted_on_or_after_the_start(findings, submitted):
     assert findings(horodateur=submitted, date_debut="01/09/2025")["delai-court"].severity is WARNING
 
 
+@pytest.mark.parametrize(("submitted", "gap"), [("01/09/2025 08:00:00", "le jour même du début"),
+                                                ("05/09/2025 10:00:00", "4 jour(s) après le début")])
+def test_a_response_on_or_after_the_start_says_so_never_a_negative_count_of_days(findings, submitted, gap):
+    message = findings(horodateur=submitted, date_debut="01/09/2025")["delai-court"].message
+    assert message.endswith(f"(dépôt le {submitted[:10]}, début le 01/09/2025 : {gap}).")
+    assert "-" not in message.split(":")[-1]
+
+
 # --- hors-campagne --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("opening, start, end, year", [

@@ -146,3 +146,45 @@ def test_an_invalid_siret_is_none(raw):
 ])
 def test_a_ticked_box_reads_true_unformatted_and_vrai_formatted(raw, ticked):
     assert values.parse_checkbox(raw) is ticked
+
+
+# --- what the bad-input corpus found (tests/reliability/hostile.py) ----------------------------------------------
+
+@pytest.mark.parametrize("raw", [1995, "1995", 2025, "2002", 7305, "7305", 73416, "20250901"])
+def test_a_number_outside_the_plausible_serial_window_is_not_read_as_a_date(raw):
+    # "1995" typed in a date question would otherwise be 17/06/1905 (SPEC §2: never guess)
+    assert values.parse_date(raw) is None
+
+
+def test_the_plausible_serial_window_runs_from_1920_to_2100():
+    assert values.parse_date(7306) == date(1920, 1, 1)
+    assert values.parse_date("73415") == date(2100, 12, 31)
+
+
+@pytest.mark.parametrize("raw", ["01/10/２０２５", "٠١/١٠/٢٠٢٥", "２０２５-１０-０１", "٤٥٩٠١"])
+def test_a_date_written_with_non_ascii_digits_is_not_read(raw):
+    assert values.parse_date(raw) is None
+
+
+def test_a_siret_written_with_non_ascii_digits_is_not_read():
+    assert values.parse_siret("32682006500083") == "32682006500083"
+    assert values.parse_siret("٣٢٦٨٢٠٠٦٥٠٠٠٨٣") is None
+
+
+def test_an_address_the_bot_cannot_write_to_is_not_an_address():
+    assert values.parse_email("léa.martin@etu.univ-amu.fr") is None     # needs SMTPUTF8
+    assert values.parse_email("rh@société.example") == "rh@société.example"  # IDNA: fine
+
+
+@pytest.mark.parametrize("raw", ["\u200b", "\u200b\u200d\ufeff", " \u00a0\u202f ", "\x00\t"])
+def test_text_of_only_invisible_characters_is_blank(raw):
+    assert values.is_blank(raw)
+
+
+def test_text_with_a_visible_character_is_not_blank():
+    assert not values.is_blank("\u200bA")
+
+
+def test_an_excerpt_is_one_line_without_control_characters_and_bounded():
+    assert values.excerpt("a@b.fr\r\nBcc: x@y.fr\x1b[31m") == "a@b.fr Bcc: x@y.fr[31m"
+    assert len(values.excerpt("x" * 50_000)) == 200 and values.excerpt("x" * 50_000).endswith("…")

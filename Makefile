@@ -29,5 +29,10 @@ reliability: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
+screenshots: $(STAMP)
+	$(BIN)/python scripts/render_emails.py
+	$(BIN)/python scripts/render_guide_emails.py
+	$(BIN)/python scripts/screenshot_workbook.py
+
 clean:
 	rm -rf $(VENV) demo preview .pytest_cache

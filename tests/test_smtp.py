@@ -288,3 +288,10 @@ def test_a_refused_password_with_accents_is_a_refused_login_quoting_no_character
             check_login(settings_for(other, password="secret-é"), ssl_context=other.client_context)
     assert "refused the login" in str(caught.value)
     assert "é" not in str(caught.value) and "\\xe9" not in str(caught.value)
+
+
+def test_a_missing_ca_file_is_a_mail_error_that_names_it(server, tmp_path):
+    settings = settings_for(server, ca_file=str(tmp_path / "absent.pem"))
+    with pytest.raises(MailError, match="cannot use the CA file .*absent.pem"):
+        with SmtpSender(settings) as sender:
+            sender.send(make_message(1))

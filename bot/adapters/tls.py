@@ -3,6 +3,8 @@
 import logging
 import ssl
 
+from bot.errors import MailError
+
 log = logging.getLogger(__name__)
 
 
@@ -13,7 +15,11 @@ def tls_context(verify: bool, where: str, ssl_context: ssl.SSLContext | None = N
     if ssl_context is not None:
         return ssl_context
     if verify:
-        return ssl.create_default_context(cafile=ca_file or None)
+        try:
+            return ssl.create_default_context(cafile=ca_file or None)
+        except (OSError, ssl.SSLError) as exc:
+            raise MailError(f"TLS for {where}: cannot use the CA file {ca_file} ({exc.strerror or exc}) — "
+                            f"check ca_file in [mail.smtp] / [mail.imap]") from None
     log.warning("TLS certificate of %s is not verified (verify_tls = false)", where)
     context = ssl.create_default_context()
     context.check_hostname = False

@@ -46,8 +46,9 @@ def run_preview(config: Config, event_name: str, dossier: str | None, out_dir: P
                                 reply_to=(people.lead_name, people.lead_email), domain=people.message_id_domain,
                                 thread=[], when=now)
             stem = out_dir / outgoing.key
-            stem.with_suffix(".eml").write_bytes(msg.as_bytes())
-            stem.with_suffix(".html").write_text(rendered.html, encoding="utf-8")
+            # the key holds dots (FVMA-2026-0042.ok-pro.rh): with_suffix would cut the recipient off
+            Path(f"{stem}.eml").write_bytes(msg.as_bytes())
+            Path(f"{stem}.html").write_text(rendered.html, encoding="utf-8")
             out.write(f"{stem}.eml  →  {outgoing.recipient.email}  «{rendered.subject}»\n")
     finally:
         store.close()

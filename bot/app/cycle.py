@@ -94,7 +94,7 @@ class Cycle:
             delivered = self.send(now)
             report.sent = sum(r.status == "sent" for r in delivered)
             report.failed = sum(r.status != "sent" for r in delivered)
-        report.writes = self._writes(plans, notes, now, layout, dry_run)
+        report.writes = self._writes(plans, notes, layout, dry_run)
         if not dry_run:   # even with no writes: a backend may have cells to put back or answers to store
             written = self.sheet.write(report.writes, layout.fields.columns)
             if written:
@@ -112,8 +112,10 @@ class Cycle:
     # --- recording intents ----------------------------------------------------------------------------
 
     def _record(self, plans, now: datetime, report: Report, numbers: "_Numbering", dry_run: bool) -> dict[str, str]:
-        """Store each dossier's new state with the e-mails it calls for, in one transaction."""
+        """Store each dossier's new state with the e-mails it calls for, in one transaction; returns each
+        dossier's `Dernière action` (kept in the state, so a write that failed is made good next cycle)."""
         notes: dict[str, str] = {}
+        stamp = now.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
         office = Office(Recipient(Role.LEAD, self.config.people.lead_email, self.config.people.lead_name),
                         Recipient(Role.FEG, self.config.people.feg_email, self.config.people.feg_name))
         pending = []
@@ -129,11 +131,13 @@ class Cycle:
                     pending.append((out, row, verdict))
                     sent_to.append(person.role.label)
                     report.events.append(f"{row.dossier} {event.value} → {person.role.value} <{person.email}>")
-            notes[row.dossier] = _action_note(step, sent_to, unreachable, row, verdict)
-            if stored is None or stored.state != step.state or row.is_new:
+            note = _action_note(step, sent_to, unreachable, row, verdict)
+            notes[row.dossier] = f"{stamp} — {note}" if note else (stored.info.get("action", "") if stored else "")
+            if stored is None or stored.state != step.state or row.is_new or note:
+                info = {**_info(row, verdict), "action": notes[row.dossier]}
                 plans_state = StoredDossier(step.state, tuple(sorted(row.response.student_keys())),
                                             row.response.submitted_at.isoformat() if row.response.submitted_at
-                                            else None, stored.bound if stored else False, _info(row, verdict))
+                                            else None, stored.bound if stored else False, info)
                 pending.append((plans_state, row, verdict))
         if dry_run:
             return notes
@@ -151,18 +155,16 @@ class Cycle:
 
     # --- the sheet's cells ----------------------------------------------------------------------------
 
-    def _writes(self, plans, notes: dict[str, str], now: datetime, layout, dry_run: bool) -> list[RowWrite]:
+    def _writes(self, plans, notes: dict[str, str], layout, dry_run: bool) -> list[RowWrite]:
         outbox = {} if dry_run else _outbox_by_dossier(self.store)
         writes = []
-        stamp = now.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
         for row, verdict, _, step in plans:
             status = _status(step.state, row, outbox.get(row.dossier, []))
-            note = notes.get(row.dossier, "")
             wanted = {
                 DOSSIER: row.dossier,
                 CHECK: neutralise(summary_cell(verdict.findings)),
                 STATUS: status,
-                LAST_ACTION: f"{stamp} — {note}" if note else row.shown[LAST_ACTION],
+                LAST_ACTION: notes.get(row.dossier) or row.shown[LAST_ACTION],
             }
             changed = {k: v for k, v in wanted.items() if row.shown[k] != v}
             if changed:

@@ -103,7 +103,7 @@ def cells(book) -> list[tuple]:
     rows = list(load_workbook(book).worksheets[0].iter_rows(values_only=True))
     header = rows[0]
     keep = [header.index(h) for h in ("Adresse e-mail", "Horodateur", "N° dossier", "Contrôle automatique",
-                                       "Statut")]
+                                       "Statut", "Dernière action")]
     return sorted(tuple(str(r[i]) for i in keep) for r in rows[1:])
 
 

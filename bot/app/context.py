@@ -39,7 +39,7 @@ def dossier_context(config: Config, event: Event, recipient: Recipient, dossier:
     secretariat = config.people.secretariats.get(site) if site else None
     return {
         "evenement": event.value,
-        "destinataire": {"role": recipient.role.value, "nom": recipient.name, "email": recipient.email},
+        "destinataire": {"role": recipient.role.value, "nom": readable(recipient.name), "email": recipient.email},
         "dossier": dossier,
         "reponse": response_display(response),
         "type_contrat": response.type_contrat.key if response.type_contrat else "",

@@ -27,7 +27,8 @@ reliability: $(STAMP)
 	$(BIN)/python -m tests.reliability.report
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	rm -rf .bench
+	$(BIN)/python benchmarks/run.py --work .bench
 
 clean:
-	rm -rf $(VENV) demo preview .pytest_cache
+	rm -rf $(VENV) demo preview .pytest_cache .bench

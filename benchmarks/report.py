@@ -180,6 +180,16 @@ def _memory(r: dict) -> str:
         base = max(x["peak_mb"] for x in s["baseline-google"]["steps"].values())
         local = max(x["peak_mb"] for x in s["bot-local"]["steps"].values())
         lines.append(f"| {size:,} | " + " | ".join(f"{p:.0f}" for p in peaks) + f" | {base:.0f} | {local:.0f} |")
+    size = r["sizes"][-1]
+    steps = r["series"][str(size)]["bot-google"]["steps"]
+    start = steps["first"]["rss_mb"]
+    if size >= 1000:
+        lines.append(f"\nAt {size:,} rows a quiet cycle holds about {1024 * (steps['quiet']['peak_mb'] - start) / size:.0f} KB "
+                     f"per response above the process's start (the sheet as read, the parsed responses, their "
+                     f"states and verdicts: the cycle works on the whole season at once). Once the e-mails are on "
+                     f"record, a quiet cycle peaks {steps['quiet-after']['peak_mb'] - steps['quiet']['peak_mb']:.0f} MB "
+                     f"higher: it loads the whole outbox, message bodies included (*Proposed fixes*, 2); the e-mail "
+                     f"cycle loads every due message's body at once.")
     return "\n".join(lines) + "\n"
 
 

@@ -27,7 +27,8 @@ reliability: $(STAMP)
 	$(BIN)/python -m tests.reliability.report
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	rm -rf .bench
+	$(BIN)/python benchmarks/run.py --work .bench
 
 screenshots: $(STAMP)
 	$(BIN)/python scripts/render_emails.py
@@ -35,4 +36,4 @@ screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshot_workbook.py
 
 clean:
-	rm -rf $(VENV) demo preview .pytest_cache
+	rm -rf $(VENV) demo preview .pytest_cache .bench

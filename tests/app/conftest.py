@@ -1,8 +1,6 @@
 """Fixtures for the cycle tests: a configuration on temp paths, sample rows, the Google test server."""
 
-import csv
 import json
-import tomllib
 from datetime import datetime
 from pathlib import Path
 
@@ -10,9 +8,9 @@ import pytest
 
 from bot.adapters.templates import Renderer
 from bot.config import Config
-from bot.core import values
 from bot.core.values import PARIS
-from tests.support.configs import merged
+from tests.support import sheet_rows
+from tests.support.config_data import config_data
 from tests.support.google_server import GoogleServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,29 +33,14 @@ def compiled_templates_once(monkeypatch):
 @pytest.fixture
 def make_config(tmp_path):
     def make(**sections) -> Config:
-        data = tomllib.loads((ROOT / "config.example.toml").read_text(encoding="utf-8"))
-        data = merged(data, {
-            "mail": {"backend": "outbox", "outbox": {"path": str(tmp_path / "outbox")}},
-            "paths": {"state": str(tmp_path / "state.sqlite3"), "rules": str(ROOT / "rules"),
-                      "templates": str(ROOT / "templates")},
-            "schedule": {"notify_since": "2026-01-01T00:00:00+01:00"},
-        })
-        return Config.model_validate(merged(data, sections))
+        return Config.model_validate(config_data(tmp_path, **sections))
     return make
 
 
 @pytest.fixture
 def sample_rows() -> list[list[object]]:
     """The bundled sample responses, typed as a Google response sheet holds them."""
-    with (ROOT / "samples" / "fvma-reponses.csv").open(encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
-    typed = [rows[0]]
-    for row in rows[1:]:
-        out = list(row)
-        out[0] = values.parse_datetime(row[0])
-        out[20], out[21] = values.parse_date(row[20]) or row[20], values.parse_date(row[21]) or row[21]
-        typed.append(out)
-    return typed
+    return sheet_rows.sample_rows()
 
 
 @pytest.fixture

@@ -20,9 +20,10 @@ import logging
 import socket
 import ssl
 import threading
+import time
 import warnings
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 
 import trustme
@@ -50,12 +51,13 @@ logging.getLogger("mail.log").addFilter(_QuietAiosmtpd())
 
 @dataclass(frozen=True)
 class ReceivedMessage:
-    """One message the server accepted."""
+    """One message the server accepted, and when (`time.monotonic()` of this process, at the end of DATA)."""
 
     mail_from: str
     rcpt_tos: tuple[str, ...]
     raw: bytes
     message_id: str | None
+    received_at: float = field(default_factory=time.monotonic)
 
 
 class SmtpTestServer:

@@ -88,16 +88,17 @@ class LocalSheet:
         header = [values.text(c.value) if c.value is not None else "" for c in sheet[1]]
         columns = {name: header.index(name) + 1 for name in BOT_HEADERS if name in header}
         by_dossier = {}
-        dossier_col = columns[DOSSIER]
-        for row in range(2, sheet.max_row + 1):
-            value = sheet.cell(row=row, column=dossier_col).value
+        for row, (value,) in enumerate(sheet.iter_rows(min_row=2, min_col=columns[DOSSIER], max_col=columns[DOSSIER],
+                                                        values_only=True), start=2):
             if value:
                 by_dossier[values.text(value)] = row
         written = set()
+        last_row, width = sheet.max_row, sheet.max_column   # each call scans the whole sheet: ask once
         for w in writes:
             row = by_dossier.get(w.dossier)
             if row is None and w.bind:
-                cells = [c.value for c in sheet[w.row]] if w.row <= sheet.max_row else []
+                cells = next(sheet.iter_rows(min_row=w.row, max_row=w.row, max_col=width, values_only=True)) \
+                    if w.row <= last_row else []
                 if fingerprint(cells, fingerprint_columns) == w.fingerprint:
                     row = w.row
             if row is None:

@@ -53,6 +53,9 @@ class Cycle:
     years: list[RulesYear]
     copier: Copier | None = None
     prepared: bool = False
+    # what the previous cycle parsed and concluded, by revision: a quiet cycle does not redo it
+    parsed: dict = field(default_factory=dict, repr=False)
+    verdicts: dict = field(default_factory=dict, repr=False)
 
     def run(self, now: datetime, dry_run: bool = False) -> Report:
         """One cycle at `now` (timezone-aware). With `dry_run`, nothing is recorded, sent or written."""
@@ -66,7 +69,8 @@ class Cycle:
             raise SheetError(f"the sheet lacks the columns {missing} — run once without --dry-run so the bot "
                              f"creates them")
         known = self.store.dossiers()
-        rows = sheetrows.read_rows(snapshot, layout)
+        rows = sheetrows.read_rows(snapshot, layout, self.parsed)
+        self.parsed = {r.revision: r.response for r in rows}
         numbers = _Numbering(self.store, self.config.dossier_prefix, now)
         sheetrows.assign(rows, known, numbers.next)
         notify_since = self._notify_since(now, dry_run)
@@ -78,9 +82,10 @@ class Cycle:
         replaced = sheetrows.replacements(rows, validated)
         duplicates = validated_elsewhere([r.response for r in rows], [validated[r.dossier] for r in rows],
                                          [f"dossier {r.dossier}" for r in rows])
-        plans = []
+        plans, today, verdicts = [], now.astimezone(PARIS).date(), {}
         for row, duplicate in zip(rows, duplicates):
-            verdict = evaluate(row.response, self.years, now.astimezone(PARIS).date(), duplicate)
+            key = (row.revision, today, duplicate)
+            verdict = verdicts[key] = self.verdicts.get(key) or evaluate(row.response, self.years, today, duplicate)
             stored = known.get(row.dossier)
             state = stored.state if stored else DossierState(row.dossier, row.revision)
             silent = row.is_new and _before(row, notify_since)
@@ -89,6 +94,7 @@ class Cycle:
             events = ((Event.RECEPTION,) if row.is_new and not silent and not step.state.replaced_by else ()) \
                 + step.events
             plans.append((row, verdict, stored, Step(step.state, events, step.note)))
+        self.verdicts = verdicts
         notes = self._record(plans, now, report, numbers, dry_run)
         if not dry_run:
             delivered = self.send(now)
@@ -243,7 +249,7 @@ def _action_note(step: Step, sent_to: list[str], unreachable: list[str], row, ve
 
 def _outbox_by_dossier(store: StateStore) -> dict[str, list]:
     grouped: dict[str, list] = {}
-    for r in store.outbox():
+    for r in store.summaries():
         grouped.setdefault(r.dossier, []).append(r)
     return grouped
 

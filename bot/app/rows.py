@@ -50,20 +50,25 @@ def layout_of(header: Sequence[object], aliases: Mapping[str, Sequence[str]]) ->
     return Layout(intake.map_headers(header, aliases), bot)
 
 
-def read_rows(snapshot: Snapshot, layout: Layout) -> list[SheetRow]:
+def read_rows(snapshot: Snapshot, layout: Layout, parsed: Mapping[str, Response] | None = None) -> list[SheetRow]:
+    """The responses of the snapshot; `parsed` (revision → response, from the previous cycle) spares
+    parsing again the answers that did not change."""
+    parsed = parsed or {}
     rows = []
     for line, cells in snapshot.rows:
         form_cells = intake.cells_of(cells, layout.fields)
         if all(values.is_blank(v) for v in form_cells.values()):
             continue
 
+        revision = fingerprint(cells, layout.fields.columns)
+
         def cell(name: str) -> object:
             index = layout.bot.get(name)
             return cells[index] if index is not None and index < len(cells) else None
 
         rows.append(SheetRow(
-            line=line, cells=cells, response=intake.parse_response(form_cells),
-            revision=fingerprint(cells, layout.fields.columns),
+            line=line, cells=cells, response=parsed.get(revision) or intake.parse_response(form_cells),
+            revision=revision,
             dossier_cell=dossier_number(cell(DOSSIER)),
             decision=parse_decision(cell(DECISION)),
             comment=values.text(cell(COMMENT)) if not values.is_blank(cell(COMMENT)) else "",

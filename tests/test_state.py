@@ -4,7 +4,10 @@ import sqlite3
 import stat
 from datetime import datetime, timezone
 
+import pytest
+
 from bot.adapters.state import StateStore
+from bot.errors import StateError
 
 NOW = datetime(2026, 10, 7, 9, 0, tzinfo=timezone.utc)
 
@@ -69,3 +72,36 @@ def test_a_state_file_from_the_first_version_is_upgraded_in_place(tmp_path):
     store = StateStore(path)
     [row] = store.outbox()
     assert (row.key, row.status, row.bounced_at) == ("k", "sent", None)
+
+
+def test_due_messages_come_without_their_bodies_and_each_body_is_read_on_its_own(tmp_path):
+    # a season's e-mails at ~12 KB each: listing them with their bodies held them all in memory at once
+    store = store_with_one_message(tmp_path / "s.db")
+    [due] = store.due(NOW)
+    assert due.key == "FVMA-2026-0001.ok-pro.rh" and due.raw == b""
+    assert store.body(due.key) == b"raw"
+    store.mark_sent(due.key, NOW)
+    [uncopied] = store.uncopied()
+    assert uncopied.raw == b"" and store.body(uncopied.key) == b"raw"
+
+
+def test_asking_for_the_body_of_an_unknown_message_says_which(tmp_path):
+    store = store_with_one_message(tmp_path / "s.db")
+    with pytest.raises(StateError, match="no e-mail recorded under FVMA-2026-0009.ko.etudiant"):
+        store.body("FVMA-2026-0009.ko.etudiant")
+
+
+def test_the_statuses_read_only_the_messages_in_trouble(tmp_path):
+    store = store_with_one_message(tmp_path / "s.db")
+    with store.transaction() as db:
+        for n in (2, 3, 4):
+            store.add_intent(db, f"FVMA-2026-000{n}.ko.etudiant", f"FVMA-2026-000{n}", "ko", "etudiant",
+                             f"e{n}@x.example", f"<m{n}@x>", b"raw", NOW)
+    assert store.troubled() == []                                     # pending, never tried: nothing to say
+    store.mark_sending("FVMA-2026-0002.ko.etudiant")
+    store.mark_retry("FVMA-2026-0002.ko.etudiant", NOW, "421 try later")
+    store.mark_sending("FVMA-2026-0003.ko.etudiant")
+    store.mark_sent("FVMA-2026-0003.ko.etudiant", NOW)
+    store.mark_failed("FVMA-2026-0004.ko.etudiant", "550 unknown", NOW)
+    assert [r.key for r in store.troubled()] == ["FVMA-2026-0002.ko.etudiant", "FVMA-2026-0004.ko.etudiant"]
+    assert all(r.raw == b"" for r in store.troubled())

@@ -174,6 +174,11 @@ class GoogleSheet:
 
     def _undo_shift(self, body: list[tuple[int, list[object]]]) -> None:
         repairs = undo_shift(self.written, self.header, body)
+        if not repairs:
+            # The last write landed where it was meant to: nothing of it is left to undo. (Kept otherwise, until
+            # the write carrying the repairs succeeds.) A column moved after this read moves the bot's values
+            # with it, and must not be taken for a shifted write later.
+            self.written = None
         self.repairs = {}
         number = texts(self.header).index(DOSSIER) if DOSSIER in texts(self.header) else None
         for line, cells in repairs.items():
@@ -185,6 +190,12 @@ class GoogleSheet:
                             dossier, len(cells))
 
     def write(self, writes: list[RowWrite], fingerprint_columns: dict[str, int]) -> set[str]:
+        try:
+            return self._write(writes, fingerprint_columns)
+        finally:
+            self.rows = {}     # the read this write followed: not needed any more, and the whole sheet
+
+    def _write(self, writes: list[RowWrite], fingerprint_columns: dict[str, int]) -> set[str]:
         if not writes and not self.repairs:
             return set()
         header = self.header

@@ -150,9 +150,17 @@ class StateStore:
         return cursor.rowcount == 1
 
     def due(self, now: datetime) -> list[OutboxRow]:
-        """Messages to send now: pending ones whose time has come, and any left `sending` by a crash."""
+        """Messages to send now: pending ones whose time has come, and any left `sending` by a crash.
+        Without their bodies (`body(key)` reads one): a season's worth of them would not fit in memory."""
         return self._outbox("WHERE status IN ('pending', 'sending') AND next_try <= ? ORDER BY rowid",
-                            (now.isoformat(),))
+                            (now.isoformat(),), raw="x''")
+
+    def body(self, key: str) -> bytes:
+        """The message recorded under `key`, as it will be sent."""
+        row = self.db.execute("SELECT raw FROM outbox WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise StateError(f"state file {self.path}: no e-mail recorded under {key}")
+        return row[0]
 
     def outbox(self, dossier: str | None = None) -> list[OutboxRow]:
         if dossier is None:
@@ -165,8 +173,8 @@ class StateStore:
         return rows[0] if rows else None
 
     def uncopied(self) -> list[OutboxRow]:
-        """Sent messages whose copy is not yet in the IMAP Sent folder."""
-        return self._outbox("WHERE status = 'sent' AND copied = 0 ORDER BY rowid", ())
+        """Sent messages whose copy is not yet in the IMAP Sent folder (without their bodies: see `body`)."""
+        return self._outbox("WHERE status = 'sent' AND copied = 0 ORDER BY rowid", (), raw="x''")
 
     def has(self, key: str) -> bool:
         return self.db.execute("SELECT 1 FROM outbox WHERE key = ?", (key,)).fetchone() is not None
@@ -174,6 +182,12 @@ class StateStore:
     def rejected(self) -> list[OutboxRow]:
         """Messages whose address was refused (bounced or refused for good by the SMTP server)."""
         return self._outbox("WHERE bounced IS NOT NULL ORDER BY rowid", ())
+
+    def troubled(self) -> list[OutboxRow]:
+        """Messages the sheet's statuses report (without their bodies): addresses refused, and sends that failed
+        and wait for their next try."""
+        return self._outbox("WHERE bounced IS NOT NULL OR (status IN ('pending', 'sending') AND attempts > 0) "
+                            "ORDER BY rowid", (), raw="x''")
 
     def summaries(self) -> list[OutboxRow]:
         """Every message without its body (`raw` is b""): what the sheet's statuses need, in little memory."""

@@ -53,8 +53,8 @@ class Cycle:
     years: list[RulesYear]
     copier: Copier | None = None
     prepared: bool = False
-    # what the previous cycle parsed and concluded, by revision: a quiet cycle does not redo it
-    parsed: dict = field(default_factory=dict, repr=False)
+    # what the previous cycle parsed and concluded: a quiet cycle does not redo it
+    answers: sheetrows.Answers = field(default_factory=sheetrows.Answers, repr=False)
     verdicts: dict = field(default_factory=dict, repr=False)
 
     def run(self, now: datetime, dry_run: bool = False) -> Report:
@@ -69,8 +69,7 @@ class Cycle:
             raise SheetError(f"the sheet lacks the columns {missing} — run once without --dry-run so the bot "
                              f"creates them")
         known = self.store.dossiers()
-        rows = sheetrows.read_rows(snapshot, layout, self.parsed)
-        self.parsed = {r.revision: r.response for r in rows}
+        rows = sheetrows.read_rows(snapshot, layout, self.answers)
         numbers = _Numbering(self.store, self.config.dossier_prefix, now)
         sheetrows.assign(rows, known, numbers.next)
         notify_since = self._notify_since(now, dry_run)
@@ -248,8 +247,9 @@ def _action_note(step: Step, sent_to: list[str], unreachable: list[str], row, ve
 
 
 def _outbox_by_dossier(store: StateStore) -> dict[str, list]:
+    """The messages `_status` looks at, by dossier: those in trouble (the others do not change a status)."""
     grouped: dict[str, list] = {}
-    for r in store.summaries():
+    for r in store.troubled():
         grouped.setdefault(r.dossier, []).append(r)
     return grouped
 

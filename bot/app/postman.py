@@ -27,7 +27,8 @@ class Copier(Protocol):
 
 def deliver_due(store: StateStore, mailer: Mailer, now: datetime, retry: timedelta,
                 copier: Copier | None = None) -> list[OutboxRow]:
-    """Send every due message over one connection; returns the rows attempted, as they now stand.
+    """Send every due message over one connection; returns the rows attempted, as they now stand
+    (without their bodies). One message's body is in memory at a time.
 
     The row is marked `sending` before the SMTP transaction and `sent` right after
     it: a crash in between leaves it `sending`, and the next run sends it again with
@@ -41,14 +42,14 @@ def deliver_due(store: StateStore, mailer: Mailer, now: datetime, retry: timedel
     if copier is not None and store.uncopied():
         copy_sent(store, copier, now)
     keys = {row.key for row in due}
-    return [row for row in store.outbox() if row.key in keys]
+    return [row for row in store.summaries() if row.key in keys] if keys else []
 
 
 def _deliver(store: StateStore, mailer: Mailer, row: OutboxRow, now: datetime, retry: timedelta) -> None:
     if row.key in store.sent_unrecorded:      # sent earlier by this process; only its record failed
         store.mark_sent(row.key, store.sent_unrecorded.pop(row.key))
         return
-    msg = email.message_from_bytes(row.raw, policy=email.policy.SMTP)
+    msg = email.message_from_bytes(store.body(row.key), policy=email.policy.SMTP)
     store.mark_sending(row.key)
     try:
         mailer.send(msg)
@@ -74,7 +75,7 @@ def copy_sent(store: StateStore, copier: Copier, now: datetime) -> None:
     with copier:
         for row in store.uncopied():
             try:
-                copier.append_sent(row.raw, now)
+                copier.append_sent(store.body(row.key), now)
             except MailError as exc:
                 log.warning("Sent copy of %s deferred: %s", row.key, exc)
                 return

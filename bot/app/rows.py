@@ -1,5 +1,6 @@
 """Reading a sheet snapshot into responses tied to dossiers (row identity, SPEC §3)."""
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -50,24 +51,59 @@ def layout_of(header: Sequence[object], aliases: Mapping[str, Sequence[str]]) ->
     return Layout(intake.map_headers(header, aliases), bot)
 
 
-def read_rows(snapshot: Snapshot, layout: Layout, parsed: Mapping[str, Response] | None = None) -> list[SheetRow]:
-    """The responses of the snapshot; `parsed` (revision → response, from the previous cycle) spares
-    parsing again the answers that did not change."""
-    parsed = parsed or {}
+class Answers:
+    """What the previous cycle made of each row's form answers, keyed by the raw cells themselves.
+
+    A quiet cycle meets the same answers again: it finds their revision and parsed
+    response here instead of fingerprinting and parsing them anew. The key is a
+    digest of the cells' `repr` (which tells `True` from `1` and `"1"`, unlike `==`),
+    so the last sheet read is not kept alive by it; the cache is dropped when the
+    form's columns move.
+    """
+
+    def __init__(self) -> None:
+        self.fields: intake.HeaderMap | None = None
+        self.seen: dict[bytes, tuple[str, Response] | None] = {}
+
+    def reader(self, fields: intake.HeaderMap):
+        """A function: a row's cells → (revision, response), or None for a row without answers."""
+        previous = self.seen if fields == self.fields else {}
+        self.fields, self.seen = fields, {}
+        wanted = sorted({*fields.columns.values(), *(i for later in fields.later.values() for i in later)})
+
+        def read(cells: Sequence[object]) -> tuple[str, Response] | None:
+            raw = repr(tuple(cells[i] if i < len(cells) else None for i in wanted))
+            key = hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+            if key in previous:
+                found = previous[key]
+            else:
+                form_cells = intake.cells_of(cells, fields)
+                if all(values.is_blank(v) for v in form_cells.values()):
+                    found = None
+                else:
+                    found = fingerprint(cells, fields.columns), intake.parse_response(form_cells)
+            self.seen[key] = found
+            return found
+        return read
+
+
+def read_rows(snapshot: Snapshot, layout: Layout, answers: Answers | None = None) -> list[SheetRow]:
+    """The responses of the snapshot; `answers` (kept by the caller from one cycle to the next) spares
+    fingerprinting and parsing again the answers that did not change."""
+    read = (answers or Answers()).reader(layout.fields)
     rows = []
     for line, cells in snapshot.rows:
-        form_cells = intake.cells_of(cells, layout.fields)
-        if all(values.is_blank(v) for v in form_cells.values()):
+        found = read(cells)
+        if found is None:
             continue
-
-        revision = fingerprint(cells, layout.fields.columns)
+        revision, response = found
 
         def cell(name: str) -> object:
             index = layout.bot.get(name)
             return cells[index] if index is not None and index < len(cells) else None
 
         rows.append(SheetRow(
-            line=line, cells=cells, response=parsed.get(revision) or intake.parse_response(form_cells),
+            line=line, cells=cells, response=response,
             revision=revision,
             dossier_cell=dossier_number(cell(DOSSIER)),
             decision=parse_decision(cell(DECISION)),
@@ -121,15 +157,16 @@ def assign(rows: list[SheetRow], known: dict[str, StoredDossier], next_number) -
 def replacements(rows: list[SheetRow], validated: Mapping[str, bool]) -> dict[str, str]:
     """Dossier → the newer dossier of the same student that replaces it (only when not validated)."""
     by_key: dict[str, list[SheetRow]] = {}
-    for row in rows:
-        for key in row.response.student_keys():
+    keys = [row.response.student_keys() for row in rows]
+    for row, mine in zip(rows, keys):
+        for key in mine:
             by_key.setdefault(key, []).append(row)
     replaced = {}
-    for row in rows:
-        if validated.get(row.dossier):
+    for row, own_keys in zip(rows, keys):
+        if validated.get(row.dossier) or all(len(by_key[key]) == 1 for key in own_keys):
             continue
         mine = _submitted(row)
-        newer = [other for key in row.response.student_keys() for other in by_key[key]
+        newer = [other for key in own_keys for other in by_key[key]
                  if other is not row and (_submitted(other), other.dossier) > (mine, row.dossier)]
         if newer:
             replaced[row.dossier] = max(newer, key=lambda o: (_submitted(o), o.dossier)).dossier

@@ -31,6 +31,8 @@ def is_blank(raw: object) -> bool:
         return True
     if not isinstance(raw, str):
         return False
+    if raw and raw[0].isalnum():   # the common case, decided by the first character
+        return False
     return all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc") for ch in raw)
 
 

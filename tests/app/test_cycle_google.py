@@ -99,3 +99,20 @@ def test_columns_moved_between_read_and_write_are_put_right_and_nothing_is_sent_
         assert {h: v for h, v in row.items() if h != "Dernière action" and v is not None} == \
             {h: v for h, v in original[number].items() if h != "Dernière action" and v is not None}, number
     assert sorted(set(outbox_keys(outbox)) - set(before)) == ["FVMA-2026-0001.ko.etudiant"]
+
+
+def test_a_column_moved_after_a_clean_read_is_the_leads_and_is_left_alone(response_sheet):
+    # Once a read has seen the bot's values under their headers, the write is done with: a column the lead
+    # inserts later, even holding a copy of the bot's values, is not a shifted write to undo.
+    google, cycle, _ = response_sheet
+    cycle.run(at(6))                                                      # writes every row
+    cycle.run(at(6, 10))                                                  # quiet: its read sees them in place
+    number = column(google, "N° dossier") + 1
+    google.insert_columns(SHEET, at=number)
+    google.set_cell(SHEET, 1, number, "Copie du n°")
+    first = google.sheet(SHEET).values()[1][number]                       # the row's N° dossier, one column on
+    google.set_cell(SHEET, 2, number, first)
+    cycle.run(at(6, 11))
+    rows = table(google)
+    assert rows[0]["Copie du n°"] == first == rows[0]["N° dossier"]
+    assert not google.errors

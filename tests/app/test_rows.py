@@ -2,10 +2,14 @@
 
 from openpyxl import load_workbook
 
+from bot.adapters.sheet import Snapshot
 from bot.app.demo import build_workbook
-from bot.app.rows import dossier_number
+from bot.app.rows import Answers, dossier_number, layout_of, read_rows
 from bot.app.wiring import make_cycle
+from bot.core import intake
+from bot.core.intake import find_column
 from tests.app.conftest import ROOT, at, outbox_keys
+from tests.support.sheet_rows import sample_rows
 
 
 def test_a_dossier_number_is_the_prefix_the_year_and_a_sequence():
@@ -54,3 +58,81 @@ def test_a_number_typed_on_a_row_is_never_given_to_another(make_config, tmp_path
     shown = numbers(book)
     assert shown[3] == "FVMA-2026-0001"
     assert shown.count("FVMA-2026-0001") == 1 and len(set(shown)) == len(shown)
+
+
+# --- what a quiet cycle reuses ----------------------------------------------------------------------
+
+def snapshot_of(grid: list[list[object]]) -> Snapshot:
+    return Snapshot(grid[0], [(line, list(row)) for line, row in enumerate(grid[1:], start=2)])
+
+
+def counting_parser(monkeypatch) -> list[int]:
+    calls = [0]
+    parse = intake.parse_response
+
+    def counted(cells):
+        calls[0] += 1
+        return parse(cells)
+    monkeypatch.setattr(intake, "parse_response", counted)
+    return calls
+
+
+def test_unchanged_answers_are_not_parsed_again_and_read_the_same(monkeypatch):
+    grid = sample_rows()
+    layout = layout_of(grid[0], {})
+    calls, answers = counting_parser(monkeypatch), Answers()
+    first = read_rows(snapshot_of(grid), layout, answers)
+    parsed_once = calls[0]
+    again = read_rows(snapshot_of(grid), layout, answers)
+    assert parsed_once == len(first) > 0 and calls[0] == parsed_once
+    assert [(r.revision, r.response) for r in again] == [(r.revision, r.response) for r in first]
+    assert [(r.revision, r.response) for r in again] == \
+        [(r.revision, r.response) for r in read_rows(snapshot_of(grid), layout)]
+
+
+def test_an_edited_answer_is_read_afresh(monkeypatch):
+    grid = sample_rows()
+    layout = layout_of(grid[0], {})
+    answers = Answers()
+    before = read_rows(snapshot_of(grid), layout, answers)
+    column = find_column(grid[0], "Entreprise (raison sociale)")
+    grid[1][column] = "Entreprise corrigée"
+    after = read_rows(snapshot_of(grid), layout, answers)
+    assert after[0].revision != before[0].revision
+    assert after[0].response.entreprise == "Entreprise corrigée"
+    assert [r.revision for r in after[1:]] == [r.revision for r in before[1:]]
+
+
+def test_a_value_equal_in_python_but_not_in_the_sheet_is_not_mistaken(monkeypatch):
+    # True == 1 and hash(True) == hash(1): a cache keyed on the values' equality would give the edited row its
+    # earlier reading.
+    grid = sample_rows()
+    layout = layout_of(grid[0], {})
+    column = find_column(grid[0], "Numéro étudiant")
+    answers = Answers()
+    grid[1][column] = 1
+    read_rows(snapshot_of(grid), layout, answers)
+    grid[1][column] = True
+    again = read_rows(snapshot_of(grid), layout, answers)
+    fresh = read_rows(snapshot_of(grid), layout)
+    assert again[0].revision == fresh[0].revision and again[0].response == fresh[0].response
+
+
+def test_moved_columns_drop_what_was_kept(monkeypatch):
+    grid = sample_rows()
+    answers = Answers()
+    read_rows(snapshot_of(grid), layout_of(grid[0], {}), answers)
+    moved = [[row[1], row[0], *row[2:]] for row in grid]   # two form columns swap places
+    calls = counting_parser(monkeypatch)
+    again = read_rows(snapshot_of(moved), layout_of(moved[0], {}), answers)
+    assert calls[0] == len(again)
+    assert [r.response for r in again] == [r.response for r in read_rows(snapshot_of(grid), layout_of(grid[0], {}))]
+
+
+def test_a_row_without_answers_stays_out_when_kept():
+    grid = sample_rows()
+    grid.insert(3, [""] * len(grid[0]))
+    layout = layout_of(grid[0], {})
+    answers = Answers()
+    assert len(read_rows(snapshot_of(grid), layout, answers)) == len(grid) - 2
+    assert len(read_rows(snapshot_of(grid), layout, answers)) == len(grid) - 2

@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -140,6 +141,37 @@ def test_every_kind_of_job_failure_is_logged_and_the_next_run_happens(make_confi
     daemon.stop()
     job()
     assert cycle.runs == 4                               # once stopping, no new job starts
+
+
+class SlowCycle:
+    """A cycle taking `seconds`, noting when each one starts."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.starts = seconds, []
+
+    def run(self, now):
+        self.starts.append(time.monotonic())
+        time.sleep(self.seconds)
+        return type("Report", (), {"events": [], "writes": [], "failed": 0})()
+
+
+def test_cycles_start_every_poll_interval_however_long_they_take(make_config):
+    # schedule counts an interval from the end of the job: 0.6 s cycles every 1 s would start 1.6 s apart, and a
+    # new response would wait for the interval *and* the cycle in flight before its own cycle.
+    cycle = SlowCycle(0.6)
+    daemon = Daemon(cycle, make_config(schedule={"poll_every": 1}))
+    daemon.extra_jobs = lambda: None
+    stopper = threading.Timer(4.4, daemon.stop)
+    stopper.start()
+    try:
+        daemon.serve()
+    finally:
+        stopper.cancel()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    gaps = [b - a for a, b in zip(cycle.starts, cycle.starts[1:])]
+    assert len(gaps) >= 3
+    assert all(0.95 <= gap < 1.45 for gap in gaps), gaps   # 1 s, give or take the loop's 0.2 s tick
 
 
 def test_the_running_daemon_sends_decides_and_feeds_a_bounce_back_to_the_sheet(tmp_path, ca, imap, smtp,  # noqa: F811

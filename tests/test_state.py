@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.adapters.state import StateStore
+from bot.adapters.state import StateStore, StoredDossier
+from bot.core.review import DossierState
 from bot.errors import StateError
 
 NOW = datetime(2026, 10, 7, 9, 0, tzinfo=timezone.utc)
@@ -105,3 +106,37 @@ def test_the_statuses_read_only_the_messages_in_trouble(tmp_path):
     store.mark_failed("FVMA-2026-0004.ko.etudiant", "550 unknown", NOW)
     assert [r.key for r in store.troubled()] == ["FVMA-2026-0002.ko.etudiant", "FVMA-2026-0004.ko.etudiant"]
     assert all(r.raw == b"" for r in store.troubled())
+
+
+def stored(number: str, decision: str = "") -> StoredDossier:
+    return StoredDossier(DossierState(number, "rev1", decision=decision), ("email:a@b.example",), None, False,
+                         {"nom": "Martin"})
+
+
+def test_dossiers_read_again_reflect_every_change_whoever_made_it(tmp_path):
+    # the decoded dossiers are kept between cycles; a change by this store or by another connection is seen
+    store = StateStore(tmp_path / "s.db")
+    with store.transaction() as db:
+        store.save_dossier(db, stored("FVMA-2026-0001"))
+    first = store.dossiers()
+    first.pop("FVMA-2026-0001")                                            # the caller's copy, not the store's
+    assert list(store.dossiers()) == ["FVMA-2026-0001"]
+    with store.transaction() as db:
+        store.save_dossier(db, stored("FVMA-2026-0001", decision="OK"))
+    assert store.dossiers()["FVMA-2026-0001"].state.decision == "OK"
+    other = StateStore(tmp_path / "s.db")
+    with other.transaction() as db:
+        other.save_dossier(db, stored("FVMA-2026-0002"))
+    other.mark_bound(["FVMA-2026-0001"])
+    again = store.dossiers()
+    assert sorted(again) == ["FVMA-2026-0001", "FVMA-2026-0002"] and again["FVMA-2026-0001"].bound
+
+
+def test_a_dossier_saved_in_a_transaction_that_failed_is_not_seen(tmp_path):
+    store = StateStore(tmp_path / "s.db")
+    store.dossiers()
+    with pytest.raises(RuntimeError):
+        with store.transaction() as db:
+            store.save_dossier(db, stored("FVMA-2026-0001"))
+            raise RuntimeError("crash before commit")
+    assert store.dossiers() == {}

@@ -49,6 +49,13 @@ CREATE INDEX IF NOT EXISTS outbox_message_id ON outbox(message_id);
 CREATE INDEX IF NOT EXISTS outbox_dossier ON outbox(dossier);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# Every cycle looks for the few messages in trouble among a season's: without these, each look reads every
+# row, and with it the message body stored before the columns asked for. (After _migrate: older files gain
+# the columns first.)
+INDEXES = """
+CREATE INDEX IF NOT EXISTS outbox_bounced ON outbox(bounced) WHERE bounced IS NOT NULL;
+CREATE INDEX IF NOT EXISTS outbox_uncopied ON outbox(copied) WHERE copied = 0;
+"""
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,7 @@ class StateStore:
         # Messages the SMTP server accepted whose `sent` could not be written (disk full): kept in memory
         # so that this process records them later instead of sending them again.
         self.sent_unrecorded: dict[str, datetime] = {}
+        self._dossiers: tuple[int, dict[str, StoredDossier]] | None = None   # (data_version, decoded)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists():
@@ -87,6 +95,7 @@ class StateStore:
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(SCHEMA)
             _migrate(self.db)
+            self.db.executescript(INDEXES)
         except (OSError, sqlite3.Error) as exc:
             raise StateError(f"state file {path}: cannot be opened ({exc}) — check [paths].state, the folder's "
                              f"permissions and free disk space") from None
@@ -122,11 +131,18 @@ class StateStore:
     # --- dossiers ------------------------------------------------------------------------------------
 
     def dossiers(self) -> dict[str, "StoredDossier"]:
-        rows = self.db.execute("SELECT dossier, state, identity, submitted_at, bound, info FROM dossiers")
-        return {r[0]: StoredDossier(DossierState(**json.loads(r[1])), tuple(json.loads(r[2])), r[3], bool(r[4]),
+        """Every dossier's stored state. Decoded once and kept while nothing changes them: not this store
+        (`save_dossier`, `mark_bound` forget the copy) nor another connection (SQLite's data_version)."""
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        if self._dossiers is None or self._dossiers[0] != version:
+            rows = self.db.execute("SELECT dossier, state, identity, submitted_at, bound, info FROM dossiers")
+            self._dossiers = version, {
+                r[0]: StoredDossier(DossierState(**json.loads(r[1])), tuple(json.loads(r[2])), r[3], bool(r[4]),
                                     json.loads(r[5])) for r in rows}
+        return dict(self._dossiers[1])
 
     def save_dossier(self, db: sqlite3.Connection, stored: "StoredDossier") -> None:
+        self._dossiers = None
         db.execute(
             "INSERT INTO dossiers(dossier, state, identity, submitted_at, bound, info) VALUES(?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(dossier) DO UPDATE SET state = excluded.state, identity = excluded.identity, "
@@ -135,6 +151,7 @@ class StateStore:
              stored.submitted_at, int(stored.bound), json.dumps(stored.info, ensure_ascii=False)))
 
     def mark_bound(self, dossiers: list[str]) -> None:
+        self._dossiers = None
         with self.transaction() as db:
             db.executemany("UPDATE dossiers SET bound = 1 WHERE dossier = ?", [(d,) for d in dossiers])
 
@@ -181,12 +198,13 @@ class StateStore:
 
     def rejected(self) -> list[OutboxRow]:
         """Messages whose address was refused (bounced or refused for good by the SMTP server)."""
-        return self._outbox("WHERE bounced IS NOT NULL ORDER BY rowid", ())
+        return self._outbox("WHERE rowid IN (SELECT rowid FROM outbox WHERE bounced IS NOT NULL) ORDER BY rowid", ())
 
     def troubled(self) -> list[OutboxRow]:
         """Messages the sheet's statuses report (without their bodies): addresses refused, and sends that failed
         and wait for their next try."""
-        return self._outbox("WHERE bounced IS NOT NULL OR (status IN ('pending', 'sending') AND attempts > 0) "
+        return self._outbox("WHERE rowid IN (SELECT rowid FROM outbox WHERE bounced IS NOT NULL UNION "
+                            "SELECT rowid FROM outbox WHERE status IN ('pending', 'sending') AND attempts > 0) "
                             "ORDER BY rowid", (), raw="x''")
 
     def summaries(self) -> list[OutboxRow]:

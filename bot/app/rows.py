@@ -52,7 +52,7 @@ def layout_of(header: Sequence[object], aliases: Mapping[str, Sequence[str]]) ->
 
 
 class Answers:
-    """What the previous cycle made of each row's form answers, keyed by the raw cells themselves.
+    """What the previous cycle made of each row's form answers, found again by the cells' contents.
 
     A quiet cycle meets the same answers again: it finds their revision and parsed
     response here instead of fingerprinting and parsing them anew. The key is a

@@ -113,7 +113,8 @@ class Daemon:
         while not self.stopping:
             self.scheduler.run_pending()
             self.keep_rate(cycles)
-            time.sleep(0.2)
+            idle = self.scheduler.idle_seconds     # wake up on time for the next job, and often enough to stop
+            time.sleep(0.2 if idle is None else min(0.2, max(0.01, idle)))
         log.info("fvma-bot stopped")
 
     def extra_jobs(self) -> None:

@@ -58,7 +58,7 @@ CREATE INDEX IF NOT EXISTS outbox_uncopied ON outbox(copied) WHERE copied = 0;
 """
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OutboxRow:
     key: str
     dossier: str
@@ -254,7 +254,7 @@ def _migrate(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE outbox ADD COLUMN bounced_at TEXT")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredDossier:
     state: DossierState
     identity: tuple[str, ...]

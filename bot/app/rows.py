@@ -18,7 +18,7 @@ from bot.core.models import Response
 _DOSSIER = re.compile(r"[A-Z][A-Z0-9]{1,9}-[0-9]{4}-[0-9]{4,9}")
 
 
-@dataclass
+@dataclass(slots=True)
 class SheetRow:
     line: int                      # row number at read time
     cells: list[object]

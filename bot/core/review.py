@@ -21,7 +21,7 @@ UNREADABLE = "Décision illisible"
 MODIFIED = "Modifié après décision"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DossierState:
     """What the bot remembers of one dossier between cycles."""
 

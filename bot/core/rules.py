@@ -9,7 +9,7 @@ from bot.core.models import Finding, Response, Severity, sort_findings
 from bot.core.ruleset import RulesYear, current_year, select_year
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     year: str | None
     findings: tuple[Finding, ...]

@@ -1,6 +1,5 @@
-"""Fixtures for the cycle tests: a configuration on temp paths, sample rows, the Google test server."""
+"""Fixtures for the cycle tests: a configuration on temp paths, sample rows (the Google test server: tests/conftest.py)."""
 
-import json
 from datetime import datetime
 from pathlib import Path
 
@@ -11,7 +10,6 @@ from bot.config import Config
 from bot.core.values import PARIS
 from tests.support import sheet_rows
 from tests.support.config_data import config_data
-from tests.support.google_server import GoogleServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,15 +39,6 @@ def make_config(tmp_path):
 def sample_rows() -> list[list[object]]:
     """The bundled sample responses, typed as a Google response sheet holds them."""
     return sheet_rows.sample_rows()
-
-
-@pytest.fixture
-def google(tmp_path):
-    with GoogleServer() as server:
-        key = tmp_path / "service-account.json"
-        key.write_text(json.dumps(server.service_account_info()))
-        server.key_file = key
-        yield server
 
 
 def at(day: int, hour: int = 9, month: int = 10) -> datetime:

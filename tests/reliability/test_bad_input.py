@@ -506,17 +506,6 @@ def test_hostile_lead_cells_give_a_status_and_comments_are_quoted_safely(tmp_pat
 
 # --- 3. the Google backend ------------------------------------------------------------------------------------
 
-@pytest.fixture
-def google(tmp_path):
-    from tests.support.google_server import GoogleServer
-
-    with GoogleServer() as server:
-        key = tmp_path / "service-account.json"
-        key.write_text(json.dumps(server.service_account_info()))
-        server.key_file = key
-        yield server
-
-
 def test_a_google_cycle_writes_raw_cells_and_never_a_formula(google, tmp_path, years):
     lines = corpus_lines("google", cycle_cases("google"))
     header = HEADER + EXTRA_HEADERS

@@ -93,15 +93,6 @@ def imap_server(ca):
         yield server
 
 
-@pytest.fixture
-def google(tmp_path):
-    with GoogleServer() as server:
-        key = tmp_path / "service-account.json"
-        key.write_text(json.dumps(server.service_account_info()))
-        server.key_file = key
-        yield server
-
-
 def secrets(google: GoogleServer | None = None) -> list[str]:
     pem_lines = [line for line in private_key_pem().splitlines() if line and "PRIVATE KEY" not in line]
     found = [SMTP_SECRET, IMAP_SECRET, base64.b64encode(SMTP_SECRET.encode()).decode(),

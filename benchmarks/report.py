@@ -278,21 +278,26 @@ of up to 10.8 s at that size. What was changed since, in the order of the profil
    their cells (`bot.app.rows.Answers`): unchanged answers keep their revision and parsed response
    from the previous cycle, and their verdict per (revision, day) — the rules depend on the date.
    Parsing, e-mail validation and fingerprinting now run for new and edited rows only.
-2. **The outbox is no longer loaded whole.** The statuses read only the messages in trouble
-   (refused addresses, failed sends waiting for a retry: `StateStore.troubled()`), without their
-   bodies; sending and copying to Sent read one body at a time (`StateStore.body(key)`); the outbox
-   has an index on `dossier`.
+2. **The state file is read for what changed.** The statuses read only the messages in trouble
+   (refused addresses, failed sends waiting for a retry: `StateStore.troubled()`, found through
+   partial indexes), without their bodies; sending and copying to Sent read one body at a time
+   (`StateStore.body(key)`); the outbox has an index on `dossier`; the dossiers' states are decoded
+   once and kept until they change (SQLite's `data_version` tells a change by another connection).
 3. **The Google sheet forgets its last read** once the cycle's write is done, and the record of a
    write (kept to undo a shift if the lead moved columns during the cycle) once a read has seen it
    in place.
 4. **The local workbook's write** no longer rescans the sheet per row.
 5. **The daemon starts a cycle every `poll_every` seconds**, counted from the start of the previous
-   cycle rather than from its end: a response waits at most the interval, then its own cycle.
+   cycle rather than from its end, and sleeps until the next one is due rather than by 0.2 s ticks:
+   a response waits at most the interval, then its own cycle.
 
 Left as they are: each e-mail is still parsed once more by the postman before `SmtpSender`
-serialises it (CPU only, on e-mail cycles); the dossiers' states are read from SQLite and decoded
-every cycle (a tenth of a quiet cycle at 10,000 rows); the whole sheet is read in one request and
-held while the cycle runs, which is what a quiet cycle's memory is made of.
+serialises it (CPU only, on e-mail cycles). Memory is the goal still missed: the whole sheet is read in
+one request and held while the cycle runs, each response is kept parsed (a pydantic model, about
+3 KB) so that quiet cycles need not parse it again, and the process keeps the memory its first,
+largest cycle (the adoption of the whole season: tagging, verifying and writing every row) made it
+allocate. Meeting 150 MB at 10,000 rows would take reading the sheet in slices and slimmer parsed
+responses, a change of the cycle's shape.
 """
 
 

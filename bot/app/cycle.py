@@ -83,7 +83,8 @@ class Cycle:
                                          [f"dossier {r.dossier}" for r in rows])
         plans, today, verdicts = [], now.astimezone(PARIS).date(), {}
         for row, duplicate in zip(rows, duplicates):
-            key = (row.revision, today, duplicate)
+            # by the answers themselves: the revision does not cover a re-created question's second column
+            key = (row.answers, today, duplicate)
             verdict = verdicts[key] = self.verdicts.get(key) or evaluate(row.response, self.years, today, duplicate)
             stored = known.get(row.dossier)
             state = stored.state if stored else DossierState(row.dossier, row.revision)

@@ -31,6 +31,7 @@ class SheetRow:
     shown: dict[str, str]          # the bot's cells as read
     dossier: str = ""              # assigned by `assign`
     is_new: bool = False
+    answers: bytes = b""           # digest of the form's cells as read (see Answers): what the verdict depends on
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Answers:
         self.seen: dict[bytes, tuple[str, Response] | None] = {}
 
     def reader(self, fields: intake.HeaderMap):
-        """A function: a row's cells → (revision, response), or None for a row without answers."""
+        """A function: a row's cells → (digest, revision, response), or None for a row without answers."""
         previous = self.seen if fields == self.fields else {}
         self.fields, self.seen = fields, {}
         wanted = sorted({*fields.columns.values(), *(i for later in fields.later.values() for i in later)})
@@ -83,7 +84,7 @@ class Answers:
                 else:
                     found = fingerprint(cells, fields.columns), intake.parse_response(form_cells)
             self.seen[key] = found
-            return found
+            return None if found is None else (key, *found)
         return read
 
 
@@ -96,7 +97,7 @@ def read_rows(snapshot: Snapshot, layout: Layout, answers: Answers | None = None
         found = read(cells)
         if found is None:
             continue
-        revision, response = found
+        digest, revision, response = found
 
         def cell(name: str) -> object:
             index = layout.bot.get(name)
@@ -104,7 +105,7 @@ def read_rows(snapshot: Snapshot, layout: Layout, answers: Answers | None = None
 
         rows.append(SheetRow(
             line=line, cells=cells, response=response,
-            revision=revision,
+            revision=revision, answers=digest,
             dossier_cell=dossier_number(cell(DOSSIER)),
             decision=parse_decision(cell(DECISION)),
             comment=values.text(cell(COMMENT)) if not values.is_blank(cell(COMMENT)) else "",

@@ -75,3 +75,25 @@ def test_a_dossier_cell_overwritten_or_cleared_by_mistake_is_restored_without_an
     cycle.run(at(6, 10))
     assert [r["N° dossier"] for r in cells(book)][:2] == ["FVMA-2026-0001", "FVMA-2026-0002"]
     assert outbox_keys(tmp_path / "outbox") == before
+
+
+def test_a_correction_in_a_re_created_questions_column_is_checked_again(make_config, tmp_path):
+    # A question deleted and re-created in the form gets a second column with the same title; newer answers
+    # sit there. Correcting one must change what the check says, whatever the first column holds.
+    book = tmp_path / "book.xlsx"
+    build_workbook(ROOT / "samples" / "fvma-reponses.csv", book)
+    wb = load_workbook(book)
+    sheet = wb.worksheets[0]
+    later = sheet.max_column + 1
+    sheet.cell(row=1, column=later, value="SIRET")
+    sheet["M2"] = None
+    sheet.cell(row=2, column=later, value="32682006500084")             # fails the Luhn check
+    wb.save(book)
+    cycle = make_cycle(make_config(sheet={"backend": "local", "local": {"path": str(book)}}))
+    cycle.run(at(6))
+    assert "SIRET" in cells(book)[0]["Contrôle automatique"]
+    wb = load_workbook(book)
+    wb.worksheets[0].cell(row=2, column=later, value="32682006500083")
+    wb.save(book)
+    cycle.run(at(6, 10))
+    assert "SIRET" not in cells(book)[0]["Contrôle automatique"]

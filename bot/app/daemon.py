@@ -98,6 +98,9 @@ class Daemon:
         self.stopping = False
         self.scheduler = schedule.Scheduler()
         self.cycle_started: datetime | None = None     # local naive time, as schedule keeps it
+        self.local_now: Callable[[], datetime] = datetime.now
+        self.monotonic: Callable[[], float] = time.monotonic
+        self.last_seen: tuple[datetime, float] | None = None   # (local time, monotonic) at the last loop
 
     def stop(self, *_: object) -> None:
         log.info("stop requested; finishing the job in flight")
@@ -111,6 +114,7 @@ class Daemon:
         log.info("fvma-bot running: a cycle every %ss", self.config.schedule.poll_every)
         self.guarded("cycle", self.run_cycle)()
         while not self.stopping:
+            self.follow_clock()
             self.scheduler.run_pending()
             self.keep_rate(cycles)
             idle = self.scheduler.idle_seconds     # wake up on time for the next job, and often enough to stop
@@ -123,6 +127,22 @@ class Daemon:
 
         schedule_mail_jobs(self, make_bounce_source(self.config))
 
+    def follow_clock(self) -> None:
+        """schedule reckons in the host's naive local time: when that goes back (the end of summer time on a
+        host set to Europe/Paris, a clock correction), every job would wait as long again. Move the jobs back
+        with it. (Jobs at a time of day keep their target: it is a local time on purpose.)"""
+        wall, mono = self.local_now(), self.monotonic()
+        if self.last_seen is not None:
+            drift = (wall - self.last_seen[0]) - timedelta(seconds=mono - self.last_seen[1])
+            if drift < -timedelta(seconds=30):
+                for job in self.scheduler.jobs:
+                    if job.next_run is not None and job.at_time is None:
+                        job.next_run += drift
+                if self.cycle_started is not None:
+                    self.cycle_started += drift
+                log.info("the local clock went back by %s; jobs rescheduled accordingly", -drift)
+        self.last_seen = wall, mono
+
     def keep_rate(self, cycles: schedule.Job) -> None:
         """Start cycles every `poll_every` seconds, not `poll_every` seconds after the last one ended (schedule's
         way): a response then waits at most the interval plus its own cycle, however long cycles take. Starts
@@ -132,7 +152,7 @@ class Daemon:
                                   self.cycle_started + timedelta(seconds=self.config.schedule.poll_every))
 
     def run_cycle(self) -> None:
-        self.cycle_started = datetime.now()
+        self.cycle_started = self.local_now()
         report = self.cycle.run(self.clock())
         if report.events or report.writes or report.failed:
             log.info("cycle: %s", summary(report))

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,21 @@ def _status(book, line: int) -> str | None:
     except Exception:  # being saved right now
         return None
     return rows[line - 1][list(rows[0]).index("Statut")]
+
+
+def test_jobs_follow_the_local_clock_when_it_goes_back(make_config):
+    # At the end of summer time a host on Europe/Paris goes from 03:00 back to 02:00: schedule's next runs,
+    # in naive local time, would all be an hour away.
+    daemon = Daemon(FlakyCycle([]), make_config(schedule={"poll_every": 60}))
+    job = daemon.scheduler.every(60).seconds.do(lambda: None)
+    before = datetime(2026, 10, 25, 2, 59, 50)
+    clock = {"wall": before, "mono": 1000.0}
+    daemon.local_now, daemon.monotonic = (lambda: clock["wall"]), (lambda: clock["mono"])
+    job.next_run = before + timedelta(seconds=60)
+    daemon.follow_clock()
+    clock.update(wall=before + timedelta(seconds=20) - timedelta(hours=1), mono=1020.0)
+    daemon.follow_clock()
+    assert job.next_run == datetime(2026, 10, 25, 2, 0, 50)          # still 40 s away, not 1 h 40 s
+    clock.update(wall=clock["wall"] + timedelta(seconds=30), mono=1050.0)
+    daemon.follow_clock()                                             # time going on as usual moves nothing
+    assert job.next_run == datetime(2026, 10, 25, 2, 0, 50)

@@ -60,6 +60,14 @@ def test_an_edited_response_comes_again_with_its_new_answers_and_time(server):
     assert again[0]["createTime"] == "2026-09-01T08:00:00.000Z"
 
 
+def test_half_an_emoji_in_an_answer_is_read_as_a_replacement_character(server):
+    server.add_response("form-1", {"Nom": "Léa \ud83d", "Date de début du contrat": "2026-09-15"},
+                        email="e@etu.univ-amu.fr", submitted=BASE)
+    (got,) = client(server).responses()
+    assert [a["textAnswers"]["answers"][0]["value"] for a in got["answers"].values()
+            if a["textAnswers"]["answers"][0]["value"].startswith("Léa")] == ["Léa \ufffd"]
+
+
 def test_a_429_is_waited_out_for_as_long_as_retry_after_says(server):
     submit(server, 3)
     slept = []

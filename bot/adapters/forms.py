@@ -18,6 +18,7 @@ from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
+from bot.core import values
 from bot.errors import SheetError
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class FormsClient:
         waited, attempt = 0.0, 0
         while True:
             try:
-                return request.execute()
+                return values.mended(request.execute())
             except HttpError as exc:
                 error = self._translate(exc)
                 if exc.resp.status not in RETRYABLE:

@@ -9,9 +9,11 @@ metadata sits on the row holding the same answers before anything is written
 through it; a row that moved in between is bound again next cycle.
 """
 
+import json
 import logging
 
 import gspread
+import orjson
 from google.auth.exceptions import GoogleAuthError
 
 from bot.adapters.google_http import client_class
@@ -91,7 +93,7 @@ class GoogleSheet:
 
     def call(self, method: str, suffix: str, **kwargs) -> dict:
         try:
-            return self.http.request(method, self.base + self.id + suffix, **kwargs).json()
+            return decode(self.http.request(method, self.base + self.id + suffix, **kwargs).content)
         except GoogleAuthError as exc:
             raise SheetError(f"Google authentication failed ({exc}) — check [sheet.google].credentials_file and "
                              f"that the key is still valid", transient=True) from None
@@ -263,6 +265,20 @@ class GoogleSheet:
                 log.warning("dossier %s: its row changed while the bot was tagging it; tagged again next cycle",
                             w.dossier)
         return header, verified
+
+
+def decode(body: bytes) -> dict:
+    """An answer's JSON. orjson builds the values straight from the bytes: the standard library first decodes
+    the whole answer into one string, and a sheet's worth of text with one accent or dash in it takes two bytes
+    a character there, as much again as the answer itself. The standard library takes what orjson refuses:
+    a number beyond a double, or half an emoji (a lone surrogate), which is mended."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        try:
+            return values.mended(json.loads(body))
+        except ValueError as exc:
+            raise SheetError(f"the Sheets API answered something that is not JSON ({exc})", transient=True) from None
 
 
 def _lookup(dossier: str) -> dict:

@@ -23,6 +23,19 @@ _SERIAL_FIRST, _SERIAL_LAST = date(1920, 1, 1), date(2100, 12, 31)
 _FRENCH = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?", re.ASCII)
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?", re.ASCII)
 _SERIAL = re.compile(r"\d+(?:[.,]\d+)?", re.ASCII)
+_SURROGATE = re.compile("[\ud800-\udfff]")     # once JSON has paired what pairs, a surrogate left is alone
+
+
+def mended(value):
+    """A decoded JSON value with each half of an emoji (a lone surrogate, from a text cut short: valid JSON,
+    "\\ud83d", that no UTF-8 encoder takes) replaced by "\ufffd", so the text can be hashed, stored and sent."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [mended(v) for v in value]
+    if isinstance(value, dict):
+        return {k: mended(v) for k, v in value.items()}
+    return value
 
 
 def is_blank(raw: object) -> bool:

@@ -116,3 +116,19 @@ def test_a_column_moved_after_a_clean_read_is_the_leads_and_is_left_alone(respon
     rows = table(google)
     assert rows[0]["Copie du n°"] == first == rows[0]["N° dossier"]
     assert not google.errors
+
+
+@pytest.mark.parametrize("field", ["Intitulé et description de la mission", "Nom"])
+def test_a_sheet_holding_a_broken_character_is_read_like_any_other(response_sheet, field):
+    # Half an emoji (a text cut short) is valid JSON, "\ud83d", that no UTF-8 encoder takes: it is read as "�"
+    # and the row is checked, stored and written like the others.
+    google, cycle, _ = response_sheet
+    header = google.sheet(SHEET).values()[0]
+    google.set_cell(SHEET, 2, header.index(field) + 1, "Léa \ud83d — tronqué")
+    report = cycle.run(at(6))
+    assert report.rows == 12 and len(report.new) == 12
+    assert all(r["N° dossier"] and r["Statut"] for r in table(google))
+    assert table(google)[0][field] == "Léa \ud83d — tronqué"                   # the lead's cell left as it was
+    stored = cycle.store.dossiers()["FVMA-2026-0001"].info["nom"]
+    assert stored == ("Léa \ufffd — tronqué" if field == "Nom" else "Martin")
+    assert not google.errors

@@ -467,7 +467,10 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
-        data = json.dumps(reply, ensure_ascii=False).encode("utf-8")
+        try:
+            data = json.dumps(reply, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:   # a lone surrogate in a cell: escaped (\ud83d), as Google's encoder does
+            data = json.dumps(reply).encode("ascii")
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(data)))

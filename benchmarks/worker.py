@@ -29,6 +29,7 @@ from pathlib import Path
 PROTOCOL = sys.stdout
 sys.stdout = sys.stderr  # anything else printed goes to stderr, never into the protocol
 
+from bot.app.memory import give_back  # noqa: E402
 from bot.app.wiring import make_cycle, smtp_settings  # noqa: E402
 from bot.config import Config  # noqa: E402
 
@@ -108,6 +109,7 @@ class Worker:
                 profiler.dump_stats(profile)
             else:
                 report = self.cycle.run(datetime.fromisoformat(now))
+            give_back()   # as the daemon does after each job
             return {"rows": report.rows, "new": len(report.new), "emails": len(report.events), "sent": report.sent,
                     "failed": report.failed, "rows_written": len(report.writes)}
         result = measure(run)

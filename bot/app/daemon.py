@@ -18,6 +18,7 @@ from typing import TextIO
 import schedule
 
 from bot.app.cycle import Cycle, Report
+from bot.app.memory import give_back
 from bot.app.wiring import make_bounce_source, make_cycle, open_store
 from bot.config import Config, placeholders
 from bot.core.values import PARIS
@@ -169,4 +170,6 @@ class Daemon:
                 log.error("%s failed: %s", name, exc)
             except Exception:  # a job must never kill the daemon
                 log.exception("%s failed unexpectedly; retried next time", name)
+            finally:
+                give_back()   # what the job read and rendered, freed, goes back to the system
         return run

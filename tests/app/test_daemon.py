@@ -2,6 +2,7 @@
 
 import logging
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from openpyxl import load_workbook
 
 from bot.app.daemon import Daemon, StateLock
 from bot.app.demo import build_workbook
+from bot.app.memory import give_back
 from bot.errors import SheetError, StateError
 from tests.app.conftest import ROOT
 from tests.app.test_mail_flow import BOUNCES, ca, imap, imap_running, smtp  # noqa: F401 (fixtures)
@@ -233,3 +235,17 @@ def test_jobs_follow_the_local_clock_when_it_goes_back(make_config):
     clock.update(wall=clock["wall"] + timedelta(seconds=30), mono=1050.0)
     daemon.follow_clock()                                             # time going on as usual moves nothing
     assert job.next_run == datetime(2026, 10, 25, 2, 0, 50)
+
+
+def test_every_job_hands_its_freed_memory_back_even_when_it_fails(make_config, monkeypatch):
+    given_back = []
+    monkeypatch.setattr("bot.app.daemon.give_back", lambda: given_back.append(1))
+    daemon = Daemon(FlakyCycle([RuntimeError("bug")]), make_config())
+    job = daemon.guarded("cycle", daemon.run_cycle)
+    job()
+    job()
+    assert len(given_back) == 2
+
+
+def test_freed_memory_goes_back_where_the_c_library_is_glibc():
+    assert give_back() is (platform.libc_ver()[0] == "glibc")

@@ -55,7 +55,7 @@ class Cycle:
     prepared: bool = False
     # what the previous cycle parsed and concluded: a quiet cycle does not redo it
     answers: sheetrows.Answers = field(default_factory=sheetrows.Answers, repr=False)
-    verdicts: dict = field(default_factory=dict, repr=False)
+    verdicts: dict = field(default_factory=dict, repr=False)    # answers digest → (day, duplicate, verdict)
 
     def run(self, now: datetime, dry_run: bool = False) -> Report:
         """One cycle at `now` (timezone-aware). With `dry_run`, nothing is recorded, sent or written."""
@@ -84,8 +84,11 @@ class Cycle:
         plans, today, verdicts = [], now.astimezone(PARIS).date(), {}
         for row, duplicate in zip(rows, duplicates):
             # by the answers themselves: the revision does not cover a re-created question's second column
-            key = (row.answers, today, duplicate)
-            verdict = verdicts[key] = self.verdicts.get(key) or evaluate(row.response, self.years, today, duplicate)
+            known_verdict = self.verdicts.get(row.answers)
+            if known_verdict is None or known_verdict[:2] != (today, duplicate):
+                known_verdict = today, duplicate, evaluate(row.response, self.years, today, duplicate)
+            verdicts[row.answers] = known_verdict
+            verdict = known_verdict[2]
             stored = known.get(row.dossier)
             state = stored.state if stored else DossierState(row.dossier, row.revision)
             silent = row.is_new and _before(row, notify_since)

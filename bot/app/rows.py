@@ -59,12 +59,14 @@ class Answers:
     response here instead of fingerprinting and parsing them anew. The key is a
     digest of the cells' `repr` (which tells `True` from `1` and `"1"`, unlike `==`),
     so the last sheet read is not kept alive by it; the cache is dropped when the
-    form's columns move.
+    form's columns move. An entry found again keeps its objects, digest included:
+    long-lived objects made anew each cycle among the cycle's short-lived ones would
+    keep the allocator's pages from going back to the system.
     """
 
     def __init__(self) -> None:
         self.fields: intake.HeaderMap | None = None
-        self.seen: dict[bytes, tuple[str, Response] | None] = {}
+        self.seen: dict[bytes, tuple[bytes, str, Response] | None] = {}
 
     def reader(self, fields: intake.HeaderMap):
         """A function: a row's cells → (digest, revision, response), or None for a row without answers."""
@@ -72,7 +74,8 @@ class Answers:
         self.fields, self.seen = fields, {}
         wanted = sorted({*fields.columns.values(), *(i for later in fields.later.values() for i in later)})
 
-        def read(cells: Sequence[object]) -> tuple[str, Response] | None:
+        def read(cells: Sequence[object]) -> tuple[bytes, str, Response] | None:
+            """(digest, revision, response) of a row's answers, or None for a row without answers."""
             raw = repr(tuple(cells[i] if i < len(cells) else None for i in wanted))
             key = hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).digest()
             if key in previous:
@@ -82,9 +85,9 @@ class Answers:
                 if all(values.is_blank(v) for v in form_cells.values()):
                     found = None
                 else:
-                    found = fingerprint(cells, fields.columns), intake.parse_response(form_cells)
-            self.seen[key] = found
-            return None if found is None else (key, *found)
+                    found = key, fingerprint(cells, fields.columns), intake.parse_response(form_cells)
+            self.seen[key if found is None else found[0]] = found
+            return found
         return read
 
 

@@ -109,8 +109,8 @@ def test_the_statuses_read_only_the_messages_in_trouble(tmp_path):
 
 
 def stored(number: str, decision: str = "") -> StoredDossier:
-    return StoredDossier(DossierState(number, "rev1", decision=decision), ("email:a@b.example",), None, False,
-                         {"nom": "Martin"})
+    return StoredDossier.of(DossierState(number, "rev1", decision=decision), ("email:a@b.example",), None, False,
+                            {"nom": "Martin", "action": "07/10/2026 11:00 — e-mails envoyés : étudiant"})
 
 
 def test_dossiers_read_again_reflect_every_change_whoever_made_it(tmp_path):
@@ -130,6 +130,17 @@ def test_dossiers_read_again_reflect_every_change_whoever_made_it(tmp_path):
     other.mark_bound(["FVMA-2026-0001"])
     again = store.dossiers()
     assert sorted(again) == ["FVMA-2026-0001", "FVMA-2026-0002"] and again["FVMA-2026-0001"].bound
+
+
+def test_a_dossier_read_back_shows_what_was_saved_and_its_last_action(tmp_path):
+    store = StateStore(tmp_path / "s.db")
+    with store.transaction() as db:
+        store.save_dossier(db, stored("FVMA-2026-0001"))
+    store.close()
+    back = StateStore(tmp_path / "s.db").dossiers()["FVMA-2026-0001"]
+    assert back.info == {"nom": "Martin", "action": "07/10/2026 11:00 — e-mails envoyés : étudiant"}
+    assert back.action == "07/10/2026 11:00 — e-mails envoyés : étudiant"
+    assert back == stored("FVMA-2026-0001")
 
 
 def test_a_dossier_saved_in_a_transaction_that_failed_is_not_seen(tmp_path):

@@ -110,7 +110,7 @@ class FormsSheet:
                                       self.review.decorations)
         requests += more
         if requests:
-            self.review.call("post", ":batchUpdate", json={"requests": requests})
+            self.review.post(":batchUpdate", {"requests": requests})
             self.review.columns = max(self.review.columns, len(header) + len(added))
         if added:
             log.info("review sheet %s: added columns %s", self.review.title, ", ".join(added))
@@ -189,7 +189,7 @@ class FormsSheet:
                           f"start a new review on purpose, give another [sheet.forms].review_spreadsheet_id")
 
     def _create(self, width: int) -> None:
-        reply = self.review.call("post", ":batchUpdate", json={"requests": [{"addSheet": {"properties": {
+        reply = self.review.post(":batchUpdate", {"requests": [{"addSheet": {"properties": {
             "title": self.review.worksheet,
             "gridProperties": {"rowCount": NEW_SHEET_ROWS, "columnCount": width, "frozenRowCount": 1}}}}]})
         self.review.locate(reply["replies"][0]["addSheet"]["properties"])
@@ -239,7 +239,7 @@ class FormsSheet:
         added, requests = header_requests(table.header, fields, self.review.sheet_id, self.review.columns,
                                           self.review.decorations)
         if requests:
-            self.review.call("post", ":batchUpdate", json={"requests": requests})
+            self.review.post(":batchUpdate", {"requests": requests})
             log.info("review sheet %s: added columns %s", self.review.title, ", ".join(added))
         return bool(requests)
 
@@ -268,7 +268,7 @@ class FormsSheet:
         for request in self.review.decorations({h: table.columns[h] for h in (DECISION, CACTUS)}):
             request["setDataValidation"]["range"].update(startRowIndex=start, endRowIndex=start + len(lines))
             requests.append(request)
-        self.review.call("post", ":batchUpdate", json={"requests": requests})
+        self.review.post(":batchUpdate", {"requests": requests})
         return {by_line[line].dossier for line in lines if line in by_line}
 
     def _update(self, table: Review, lines: list[int], by_line: dict[int, RowWrite]) -> set[str]:
@@ -290,8 +290,8 @@ class FormsSheet:
             if w:
                 written.add(w.dossier)
         if data:
-            self.review.call("post", "/values:batchUpdateByDataFilter",
-                             json={"valueInputOption": "RAW", "data": data, "includeValuesInResponse": False})
+            self.review.post("/values:batchUpdateByDataFilter",
+                             {"valueInputOption": "RAW", "data": data, "includeValuesInResponse": False})
         return written
 
 

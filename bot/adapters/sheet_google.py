@@ -98,6 +98,9 @@ class GoogleSheet:
             raise SheetError(f"Google authentication failed ({exc}) — check [sheet.google].credentials_file and "
                              f"that the key is still valid", transient=True) from None
 
+    def post(self, suffix: str, body: dict) -> dict:
+        return self.call("post", suffix, data=encode(body), headers={"Content-Type": "application/json; charset=UTF-8"})
+
     def _metadata(self) -> None:
         data = self.call("get", "", params={"includeGridData": "false"})
         sheets = data.get("sheets", [])
@@ -135,7 +138,7 @@ class GoogleSheet:
             "fields": "userEnteredValue"}})
         position = {h: last + i for i, h in enumerate(missing)}
         requests += self.decorations(position)
-        self.call("post", ":batchUpdate", json={"requests": requests})
+        self.post(":batchUpdate", {"requests": requests})
         self.columns = max(self.columns, last + len(missing))
         log.info("sheet %s: added columns %s", self.title, ", ".join(missing))
 
@@ -219,8 +222,8 @@ class GoogleSheet:
             for index, value in placed.items():
                 row[index] = value
             data.append({"dataFilter": _lookup(dossier), "majorDimension": "ROWS", "values": [row]})
-        self.call("post", "/values:batchUpdateByDataFilter",
-                   json={"valueInputOption": "RAW", "data": data, "includeValuesInResponse": False})
+        self.post("/values:batchUpdateByDataFilter",
+                  {"valueInputOption": "RAW", "data": data, "includeValuesInResponse": False})
         self.repairs = {}
         self.written = Written(texts(header), columns[DOSSIER], cells,
                                {w.dossier: self.rows.get(w.row, []) for w in writes}
@@ -240,13 +243,12 @@ class GoogleSheet:
                 "metadataKey": KEY, "metadataValue": w.dossier, "visibility": "DOCUMENT",
                 "location": {"dimensionRange": {"sheetId": self.sheet_id, "dimension": "ROWS",
                                                 "startIndex": w.row - 1, "endIndex": w.row}}}}})
-        self.call("post", ":batchUpdate", json={"requests": requests})
+        self.post(":batchUpdate", {"requests": requests})
 
     def _verify(self, binds: list[RowWrite], fingerprint_columns: dict[str, int]) -> tuple[list[object], set[str]]:
         """Read the header and each newly tagged row; keep the dossiers whose row holds the answers read."""
         filters = [{"a1Range": quoted(self.title) + "!1:1"}] + [_lookup(w.dossier) for w in binds]
-        data = self.call("post", "/values:batchGetByDataFilter",
-                          json={"dataFilters": filters, "majorDimension": "ROWS", **READ})
+        data = self.post("/values:batchGetByDataFilter", {"dataFilters": filters, "majorDimension": "ROWS", **READ})
         header, found = self.header, {}
         for match in data.get("valueRanges", []):
             rows = match.get("valueRange", {}).get("values", [[]])
@@ -265,6 +267,15 @@ class GoogleSheet:
                 log.warning("dossier %s: its row changed while the bot was tagging it; tagged again next cycle",
                             w.dossier)
         return header, verified
+
+
+def encode(body: dict) -> bytes:
+    """A request's JSON, as bytes straight away (see `decode`); a text orjson refuses is escaped instead.
+    Encode a request whole: measured, 10,000 rows encoded one by one took 80 MB for 4 MB of JSON."""
+    try:
+        return orjson.dumps(body)
+    except orjson.JSONEncodeError:
+        return json.dumps(body).encode("ascii")
 
 
 def decode(body: bytes) -> dict:

@@ -138,7 +138,7 @@ class StateStore:
             rows = self.db.execute("SELECT dossier, state, identity, submitted_at, bound, info FROM dossiers")
             self._dossiers = version, {
                 r[0]: StoredDossier(DossierState(**json.loads(r[1])), tuple(json.loads(r[2])), r[3], bool(r[4]),
-                                    json.loads(r[5])) for r in rows}
+                                    r[5], json.loads(r[5]).get("action", "")) for r in rows}
         return dict(self._dossiers[1])
 
     def save_dossier(self, db: sqlite3.Connection, stored: "StoredDossier") -> None:
@@ -148,7 +148,7 @@ class StateStore:
             "ON CONFLICT(dossier) DO UPDATE SET state = excluded.state, identity = excluded.identity, "
             "submitted_at = excluded.submitted_at, bound = excluded.bound, info = excluded.info",
             (stored.state.dossier, json.dumps(asdict(stored.state)), json.dumps(list(stored.identity)),
-             stored.submitted_at, int(stored.bound), json.dumps(stored.info, ensure_ascii=False)))
+             stored.submitted_at, int(stored.bound), stored.encoded_info))
 
     def mark_bound(self, dossiers: list[str]) -> None:
         self._dossiers = None
@@ -260,4 +260,17 @@ class StoredDossier:
     identity: tuple[str, ...]
     submitted_at: str | None
     bound: bool
-    info: dict
+    # What the reminder, the preview and the bounces show of the dossier, as stored (JSON): kept encoded, a
+    # season's worth of decoded dicts would weigh a kilobyte a dossier between cycles. `action`, its
+    # `Dernière action`, is what every cycle reads.
+    encoded_info: str
+    action: str
+
+    @classmethod
+    def of(cls, state: DossierState, identity: tuple[str, ...], submitted_at: str | None, bound: bool,
+           info: dict) -> "StoredDossier":
+        return cls(state, identity, submitted_at, bound, json.dumps(info, ensure_ascii=False), info.get("action", ""))
+
+    @property
+    def info(self) -> dict:
+        return json.loads(self.encoded_info)

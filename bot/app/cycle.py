@@ -100,10 +100,12 @@ class Cycle:
         self.verdicts = verdicts
         notes = self._record(plans, now, report, numbers, dry_run)
         if not dry_run:
-            delivered = self.send(now)
-            report.sent = sum(r.status == "sent" for r in delivered)
-            report.failed = sum(r.status != "sent" for r in delivered)
+            statuses = [r.status for r in self.send(now)]
+            report.sent = statuses.count("sent")
+            report.failed = len(statuses) - report.sent
         report.writes = self._writes(plans, notes, layout, dry_run)
+        # The season's rows and plans are done with: let them go before the write builds its request.
+        del snapshot, rows, plans, known, validated, replaced, duplicates, verdicts, notes
         if not dry_run:   # even with no writes: a backend may have cells to put back or answers to store
             written = self.sheet.write(report.writes, layout.fields.columns)
             if written:
@@ -141,12 +143,12 @@ class Cycle:
                     sent_to.append(person.role.label)
                     report.events.append(f"{row.dossier} {event.value} → {person.role.value} <{person.email}>")
             note = _action_note(step, sent_to, unreachable, row, verdict)
-            notes[row.dossier] = f"{stamp} — {note}" if note else (stored.info.get("action", "") if stored else "")
+            notes[row.dossier] = f"{stamp} — {note}" if note else (stored.action if stored else "")
             if stored is None or stored.state != step.state or row.is_new or note:
                 info = {**_info(row, verdict), "action": notes[row.dossier]}
-                plans_state = StoredDossier(step.state, tuple(sorted(row.response.student_keys())),
-                                            row.response.submitted_at.isoformat() if row.response.submitted_at
-                                            else None, stored.bound if stored else False, info)
+                plans_state = StoredDossier.of(step.state, tuple(sorted(row.response.student_keys())),
+                                               row.response.submitted_at.isoformat() if row.response.submitted_at
+                                               else None, stored.bound if stored else False, info)
                 pending.append((plans_state, row, verdict))
         if dry_run:
             return notes

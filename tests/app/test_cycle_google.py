@@ -3,9 +3,13 @@
 The scenarios both Google intakes share are in test_scenarios.py.
 """
 
+import json
+
 import pytest
 
+from bot.adapters.sheet_google import decode, encode
 from bot.app.wiring import make_cycle
+from bot.errors import SheetError
 from tests.app.conftest import at, outbox_keys
 from tests.app.intakes import ResponseSheet
 
@@ -132,3 +136,10 @@ def test_a_sheet_holding_a_broken_character_is_read_like_any_other(response_shee
     stored = cycle.store.dossiers()["FVMA-2026-0001"].info["nom"]
     assert stored == ("Léa \ufffd — tronqué" if field == "Nom" else "Martin")
     assert not google.errors
+
+
+def test_request_and_answer_bodies_take_what_orjson_refuses():
+    assert json.loads(encode({"v": ["Léa \ud83d", 1.5, None, True]})) == {"v": ["Léa \ud83d", 1.5, None, True]}
+    assert decode(b'{"v": [1e400, "\\ud83d"]}') == {"v": [float("inf"), "\ufffd"]}
+    with pytest.raises(SheetError, match="not JSON"):
+        decode(b"<html>502 Bad Gateway</html>")

@@ -185,7 +185,9 @@ def _memory(r: dict) -> str:
                      f"per response above the process's start (the sheet as read, the parsed responses, their "
                      f"states and verdicts: the cycle works on the whole season at once). Once the e-mails are on "
                      f"record, a quiet cycle peaks {steps['quiet-after']['peak_mb'] - steps['quiet']['peak_mb']:+.0f} MB "
-                     f"from that: the outbox is not loaded whole (*What the measurements changed*, 2). "
+                     f"from that: the rows as read before the last write are still held when the next read comes "
+                     f"(to undo a shift, see the end of *What the measurements changed*), and the dossiers' states, "
+                     f"changed by the e-mails, are decoded again. "
                      f"Each daemon job gives the allocator's free pages back to the system (`bot.app.memory`); "
                      f"what a cycle starts from is what live objects hold, and the pages they share with freed ones.")
     return "\n".join(lines) + "\n"

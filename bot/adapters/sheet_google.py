@@ -282,12 +282,13 @@ def decode(body: bytes) -> dict:
     """An answer's JSON. orjson builds the values straight from the bytes: the standard library first decodes
     the whole answer into one string, and a sheet's worth of text with one accent or dash in it takes two bytes
     a character there, as much again as the answer itself. The standard library takes what orjson refuses:
-    a number beyond a double, or half an emoji (a lone surrogate), which is mended."""
+    half an emoji (a lone surrogate), which is mended, bytes that are not UTF-8 (replaced, as requests did),
+    NaN or an infinite number."""
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
         try:
-            return values.mended(json.loads(body))
+            return values.mended(json.loads(body.decode("utf-8", "replace")))
         except ValueError as exc:
             raise SheetError(f"the Sheets API answered something that is not JSON ({exc})", transient=True) from None
 

@@ -113,6 +113,7 @@ class Daemon:
         cycles = self.scheduler.every(self.config.schedule.poll_every).seconds.do(self.guarded("cycle", self.run_cycle))
         self.extra_jobs()
         log.info("fvma-bot running: a cycle every %ss", self.config.schedule.poll_every)
+        self.follow_clock()           # from now on: the first cycle, the adoption of a season, can be long
         self.guarded("cycle", self.run_cycle)()
         while not self.stopping:
             self.follow_clock()

@@ -141,5 +141,6 @@ def test_a_sheet_holding_a_broken_character_is_read_like_any_other(response_shee
 def test_request_and_answer_bodies_take_what_orjson_refuses():
     assert json.loads(encode({"v": ["Léa \ud83d", 1.5, None, True]})) == {"v": ["Léa \ud83d", 1.5, None, True]}
     assert decode(b'{"v": [1e400, "\\ud83d"]}') == {"v": [float("inf"), "\ufffd"]}
+    assert decode(b'{"v": ["L\xe9a"]}') == {"v": ["L\ufffda"]}                     # Latin-1, not UTF-8
     with pytest.raises(SheetError, match="not JSON"):
         decode(b"<html>502 Bad Gateway</html>")

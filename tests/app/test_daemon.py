@@ -249,3 +249,32 @@ def test_every_job_hands_its_freed_memory_back_even_when_it_fails(make_config, m
 
 def test_freed_memory_goes_back_where_the_c_library_is_glibc():
     assert give_back() is (platform.libc_ver()[0] == "glibc")
+
+
+def test_the_clock_going_back_during_the_first_cycle_is_followed_too(make_config):
+    # The first cycle (a whole season's adoption) can run across 03:00 → 02:00 at the end of summer time.
+    clock = {"wall": datetime.now(), "mono": 1000.0}
+
+    class AcrossTheChange(FlakyCycle):
+        def run(self, now):
+            if self.runs == 0:
+                clock.update(wall=clock["wall"] - timedelta(hours=1) + timedelta(seconds=120), mono=1120.0)
+            return super().run(now)
+
+    cycle = AcrossTheChange([])
+    daemon = Daemon(cycle, make_config(schedule={"poll_every": 60}))
+    daemon.local_now, daemon.monotonic = (lambda: clock["wall"]), (lambda: clock["mono"])
+    daemon.extra_jobs = lambda: None
+    pending = daemon.scheduler.run_pending
+
+    def one_turn():
+        pending()
+        daemon.stop()
+    daemon.scheduler.run_pending = one_turn
+    handlers = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    try:
+        daemon.serve()
+    finally:
+        signal.signal(signal.SIGTERM, handlers[0])
+        signal.signal(signal.SIGINT, handlers[1])
+    assert cycle.runs == 2          # the next cycle was due: the first one lasted 2 minutes, not 2 minutes - 1 hour

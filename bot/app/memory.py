@@ -10,10 +10,7 @@ back (the practice of long-running Python services on glibc, Dask's workers amon
 
 import ctypes
 import ctypes.util
-import logging
 from collections.abc import Callable
-
-log = logging.getLogger(__name__)
 
 
 def _malloc_trim() -> Callable[[int], int] | None:

@@ -137,10 +137,12 @@ def test_a_dossier_read_back_shows_what_was_saved_and_its_last_action(tmp_path):
     with store.transaction() as db:
         store.save_dossier(db, stored("FVMA-2026-0001"))
     store.close()
-    back = StateStore(tmp_path / "s.db").dossiers()["FVMA-2026-0001"]
-    assert back.info == {"nom": "Martin", "action": "07/10/2026 11:00 — e-mails envoyés : étudiant"}
+    again = StateStore(tmp_path / "s.db")
+    back = again.dossiers()["FVMA-2026-0001"]
+    assert again.info("FVMA-2026-0001") == {"nom": "Martin", "action": "07/10/2026 11:00 — e-mails envoyés : étudiant"}
+    assert again.infos() == {"FVMA-2026-0001": again.info("FVMA-2026-0001")} and again.info("FVMA-2026-0009") == {}
     assert back.action == "07/10/2026 11:00 — e-mails envoyés : étudiant"
-    assert back == stored("FVMA-2026-0001")
+    assert (back.state, back.bound) == (stored("FVMA-2026-0001").state, False)
 
 
 def test_a_dossier_saved_in_a_transaction_that_failed_is_not_seen(tmp_path):

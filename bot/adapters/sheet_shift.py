@@ -11,19 +11,43 @@ gets back what it held before the write (known from the snapshot that preceded
 it), in the snapshot the cycle sees and in the next write.
 """
 
+import json
 from dataclasses import dataclass, field
+
+import orjson
 
 from bot.core import values
 
 
 @dataclass
 class Written:
-    """What one write put where: positions refer to `header`, the header it was based on."""
+    """What one write put where: positions refer to `header`, the header it was based on.
+
+    Kept until the next read, and needed only if columns moved: what it put and what the rows held before
+    are kept as JSON (see `packed`), one block each instead of a season's worth of small objects.
+    """
 
     header: list[str]
-    number_column: int                                                   # N° dossier's index in `header`
-    cells: dict[str, dict[int, object]] = field(default_factory=dict)    # dossier → {index: value written}
-    before: dict[str, list[object]] = field(default_factory=dict)        # dossier → its row before the write
+    number_column: int                     # N° dossier's index in `header`
+    cells: bytes = b"{}"                   # packed {dossier: {index: value written}}
+    before: bytes = b"{}"                  # packed {dossier: its row before the write}
+    _unpacked: tuple[dict, dict] | None = field(default=None, repr=False)
+
+    def unpacked(self) -> tuple[dict[str, dict[int, object]], dict[str, list[object]]]:
+        """(cells, rows before), decoded the first time they are needed."""
+        if self._unpacked is None:
+            cells = {d: {int(i): v for i, v in placed.items()} for d, placed in json.loads(self.cells).items()}
+            self._unpacked = cells, json.loads(self.before)
+        return self._unpacked
+
+
+def packed(value: dict) -> bytes:
+    """`value` as JSON (integer keys as text). The standard library reads it back (`Written.unpacked`):
+    exactly, big integers included."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError:
+        return json.dumps(value).encode("ascii")
 
 
 def texts(row: list[object]) -> list[str]:
@@ -37,20 +61,21 @@ def undo_shift(written: Written | None, header: list[object],
     now = texts(header)
     if written is None or now[:len(written.header)] == written.header and len(now) >= len(written.header):
         return {}
+    put, before = written.unpacked()
     repairs: dict[int, dict[int, object]] = {}
     for line, cells in rows:
-        dossier = _dossier_of(cells, now, written)
+        dossier = _dossier_of(cells, now, written, put)
         if dossier is None:
             continue
-        damaged = _damaged(written, dossier, cells, now)
+        damaged = _damaged(written, put[dossier], cells, now)
         for index in damaged:
-            restored = _before(written, dossier, now[index] if index < len(now) else "")
+            restored = _before(written, before.get(dossier) or [], now[index] if index < len(now) else "")
             cells[index] = restored
             repairs.setdefault(line, {})[index] = restored
     return repairs
 
 
-def _dossier_of(cells: list[object], now: list[str], written: Written) -> str | None:
+def _dossier_of(cells: list[object], now: list[str], written: Written, put: dict) -> str | None:
     """The dossier whose values were written on this row: its number is under N° dossier, or where the
     shifted write put it."""
     candidates = []
@@ -58,15 +83,15 @@ def _dossier_of(cells: list[object], now: list[str], written: Written) -> str | 
         candidates.append(now.index(written.header[written.number_column]))
     candidates.append(written.number_column)
     for index in candidates:
-        if index < len(cells) and (number := values.text(cells[index])) in written.cells:
+        if index < len(cells) and (number := values.text(cells[index])) in put:
             return number
     return None
 
 
-def _damaged(written: Written, dossier: str, cells: list[object], now: list[str]) -> list[int]:
-    """The positions where a value of this write sits outside its column."""
+def _damaged(written: Written, put: dict[int, object], cells: list[object], now: list[str]) -> list[int]:
+    """The positions where a value this write `put` on the row sits outside its column."""
     damaged = []
-    for index, value in written.cells[dossier].items():
+    for index, value in put.items():
         name = written.header[index]
         if index < len(now) and now[index] == name:
             continue                                      # that column did not move
@@ -76,9 +101,8 @@ def _damaged(written: Written, dossier: str, cells: list[object], now: list[str]
     return damaged
 
 
-def _before(written: Written, dossier: str, header_now: str) -> object:
-    """What the column now headed `header_now` held on this row before the write ("" for a new column)."""
-    before = written.before.get(dossier, [])
+def _before(written: Written, before: list[object], header_now: str) -> object:
+    """What the column now headed `header_now` held on this row (`before` the write; "" for a new column)."""
     if header_now and written.header.count(header_now) == 1:
         old = written.header.index(header_now)
         return before[old] if old < len(before) and before[old] is not None else ""

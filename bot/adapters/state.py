@@ -130,16 +130,26 @@ class StateStore:
 
     # --- dossiers ------------------------------------------------------------------------------------
 
-    def dossiers(self) -> dict[str, "StoredDossier"]:
-        """Every dossier's stored state. Decoded once and kept while nothing changes them: not this store
-        (`save_dossier`, `mark_bound` forget the copy) nor another connection (SQLite's data_version)."""
+    def dossiers(self) -> dict[str, "KnownDossier"]:
+        """Every dossier's stored state, what a cycle needs of it. Decoded once and kept while nothing changes
+        them: not this store (`save_dossier`, `mark_bound` forget the copy) nor another connection (SQLite's
+        data_version). What the dossier shows the lead is read apart (`infos`, `info`): a season's worth of
+        it would weigh a kilobyte a dossier between cycles."""
         version = self.db.execute("PRAGMA data_version").fetchone()[0]
         if self._dossiers is None or self._dossiers[0] != version:
-            rows = self.db.execute("SELECT dossier, state, identity, submitted_at, bound, info FROM dossiers")
+            rows = self.db.execute("SELECT dossier, state, bound, json_extract(info, '$.action') FROM dossiers")
             self._dossiers = version, {
-                r[0]: StoredDossier(DossierState(**json.loads(r[1])), tuple(json.loads(r[2])), r[3], bool(r[4]),
-                                    r[5], json.loads(r[5]).get("action", "")) for r in rows}
+                r[0]: KnownDossier(DossierState(**json.loads(r[1])), bool(r[2]), r[3] or "") for r in rows}
         return dict(self._dossiers[1])
+
+    def infos(self) -> dict[str, dict]:
+        """Each dossier's stored display data (name, dates, decision…), as the reminder and previews show it."""
+        return {r[0]: json.loads(r[1]) for r in self.db.execute("SELECT dossier, info FROM dossiers")}
+
+    def info(self, dossier: str) -> dict:
+        """One dossier's stored display data ({} for a dossier the state does not know)."""
+        row = self.db.execute("SELECT info FROM dossiers WHERE dossier = ?", (dossier,)).fetchone()
+        return json.loads(row[0]) if row else {}
 
     def save_dossier(self, db: sqlite3.Connection, stored: "StoredDossier") -> None:
         self._dossiers = None
@@ -256,21 +266,28 @@ def _migrate(db: sqlite3.Connection) -> None:
 
 @dataclass(frozen=True, slots=True)
 class StoredDossier:
+    """A dossier as saved: its state, the student's keys, when it was submitted, and its display data."""
+
     state: DossierState
     identity: tuple[str, ...]
     submitted_at: str | None
     bound: bool
-    # What the reminder, the preview and the bounces show of the dossier, as stored (JSON): kept encoded, a
-    # season's worth of decoded dicts would weigh a kilobyte a dossier between cycles. `action`, its
-    # `Dernière action`, is what every cycle reads.
-    encoded_info: str
-    action: str
+    encoded_info: str     # the display data (`info`) as stored: JSON, with the Dernière action under "action"
 
     @classmethod
     def of(cls, state: DossierState, identity: tuple[str, ...], submitted_at: str | None, bound: bool,
            info: dict) -> "StoredDossier":
-        return cls(state, identity, submitted_at, bound, json.dumps(info, ensure_ascii=False), info.get("action", ""))
+        return cls(state, identity, submitted_at, bound, json.dumps(info, ensure_ascii=False))
 
     @property
     def info(self) -> dict:
         return json.loads(self.encoded_info)
+
+
+@dataclass(frozen=True, slots=True)
+class KnownDossier:
+    """A dossier as a cycle reads it back: its state, whether its row is tagged, and its Dernière action."""
+
+    state: DossierState
+    bound: bool
+    action: str

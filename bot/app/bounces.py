@@ -102,7 +102,7 @@ def report_rejections(cycle, now: datetime) -> int:
         out = Outgoing(refused.dossier, Event.BOUNCE, lead, rejection_variant(refused))
         if store.has(out.key):
             continue
-        info = store.dossiers().get(refused.dossier)
+        info = store.info(refused.dossier)
         raw = letters.compose(config, cycle.renderer, store, out, _context(config, out, refused, info), now)
         with store.transaction() as db:
             added += letters.record(store, db, out, raw, config.people.message_id_domain, now)
@@ -114,8 +114,7 @@ def rejection_variant(refused: OutboxRow) -> str:
     return hashlib.sha256(f"{refused.key}\x1f{refused.bounced}".encode()).hexdigest()[:10]
 
 
-def _context(config, out: Outgoing, refused: OutboxRow, stored) -> dict:
-    info = stored.info if stored is not None else {}
+def _context(config, out: Outgoing, refused: OutboxRow, info: dict) -> dict:
     shown = {k: info.get(k, "") for k in ("nom", "prenom", "numero_etudiant", "email_etudiant")}
     return {
         "evenement": Event.BOUNCE.value,

@@ -33,7 +33,8 @@ def send_reminder_if_due(cycle, now: datetime) -> bool:
     today = local.date().isoformat()
     if local.time() < config.schedule.rappel_time or store.get_meta("rappel.last") == today:
         return False
-    known = {n: Known(d.state, d.info) for n, d in store.dossiers().items()}
+    infos = store.infos()
+    known = {n: Known(d.state, infos.get(n, {})) for n, d in store.dossiers().items()}
     bounces = [{"dossier": r.dossier, "adresse": r.bounced, "motif": r.error or ""}
                for r in store.rejected() if _recent(r.bounced_at, now)]
     content = reminder(known, bounces, local.date())

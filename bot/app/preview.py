@@ -28,7 +28,8 @@ def run_preview(config: Config, event_name: str, dossier: str | None, out_dir: P
     try:
         cycle = make_cycle(config, store)
         if event is Event.RAPPEL:
-            known = {n: Known(d.state, d.info) for n, d in store.dossiers().items()}
+            infos = store.infos()
+            known = {n: Known(d.state, infos.get(n, {})) for n, d in store.dossiers().items()}
             content = reminder(known, [], now.date()) or {"date": f"{now:%d/%m/%Y}", "en_attente": [],
                                                           "cactus": [], "debut_proche": [], "rejets": []}
             lead = Recipient(Role.LEAD, config.people.lead_email, config.people.lead_name)

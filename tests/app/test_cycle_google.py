@@ -34,7 +34,7 @@ def test_new_rows_are_tagged_safely_when_the_lead_sorts_during_the_first_cycle(s
     cycle.run(at(6))
     cycle.run(at(6, 10))
     by_dossier = {r["N° dossier"]: r for r in intake.rows()}
-    expected = {d.state.dossier: d.info["nom"] for d in cycle.store.dossiers().values()}
+    expected = {number: info["nom"] for number, info in cycle.store.infos().items()}
     assert len(expected) == 12
     assert {n: by_dossier[n]["Nom"] for n in expected} == expected
     assert not intake.google.errors
@@ -133,7 +133,7 @@ def test_a_sheet_holding_a_broken_character_is_read_like_any_other(response_shee
     assert report.rows == 12 and len(report.new) == 12
     assert all(r["N° dossier"] and r["Statut"] for r in table(google))
     assert table(google)[0][field] == "Léa \ud83d — tronqué"                   # the lead's cell left as it was
-    stored = cycle.store.dossiers()["FVMA-2026-0001"].info["nom"]
+    stored = cycle.store.info("FVMA-2026-0001")["nom"]
     assert stored == ("Léa \ufffd — tronqué" if field == "Nom" else "Martin")
     assert not google.errors
 

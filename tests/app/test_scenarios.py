@@ -125,7 +125,7 @@ def test_responses_arriving_while_the_lead_sorts_are_tied_to_their_own_rows(goog
     cycle.run(at(6, 10))
     cycle.run(at(6, 11))
     by_dossier = {r["N° dossier"]: r for r in intake.rows()}
-    expected = {d.state.dossier: (d.info["nom"], d.info["prenom"]) for d in cycle.store.dossiers().values()}
+    expected = {number: (info["nom"], info["prenom"]) for number, info in cycle.store.infos().items()}
     assert len(expected) == 12
     assert {n: (by_dossier[n]["Nom"], by_dossier[n]["Prénom"]) for n in expected} == expected
     cycle.store.close()

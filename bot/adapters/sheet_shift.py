@@ -12,6 +12,7 @@ it), in the snapshot the cycle sees and in the next write.
 """
 
 import json
+import zlib
 from dataclasses import dataclass, field
 
 import orjson
@@ -24,30 +25,36 @@ class Written:
     """What one write put where: positions refer to `header`, the header it was based on.
 
     Kept until the next read, and needed only if columns moved: what it put and what the rows held before
-    are kept as JSON (see `packed`), one block each instead of a season's worth of small objects.
+    are kept packed (see `packed`), a small block each instead of a season's worth of small objects.
     """
 
     header: list[str]
     number_column: int                     # N° dossier's index in `header`
-    cells: bytes = b"{}"                   # packed {dossier: {index: value written}}
-    before: bytes = b"{}"                  # packed {dossier: its row before the write}
+    cells: bytes                           # packed {dossier: {index: value written}}
+    before: bytes                          # packed {dossier: its row before the write}
     _unpacked: tuple[dict, dict] | None = field(default=None, repr=False)
 
     def unpacked(self) -> tuple[dict[str, dict[int, object]], dict[str, list[object]]]:
         """(cells, rows before), decoded the first time they are needed."""
         if self._unpacked is None:
-            cells = {d: {int(i): v for i, v in placed.items()} for d, placed in json.loads(self.cells).items()}
-            self._unpacked = cells, json.loads(self.before)
+            cells = {d: {int(i): v for i, v in placed.items()} for d, placed in _unpack(self.cells).items()}
+            self._unpacked = cells, _unpack(self.before)
         return self._unpacked
 
 
 def packed(value: dict) -> bytes:
-    """`value` as JSON (integer keys as text). The standard library reads it back (`Written.unpacked`):
-    exactly, big integers included."""
+    """`value` as compressed JSON (integer keys as text): a season of rows, 7 MB of JSON at 10,000 rows,
+    kept in a tenth of that for a few milliseconds of CPU on the cycles that write."""
     try:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+        encoded = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
     except orjson.JSONEncodeError:
-        return json.dumps(value).encode("ascii")
+        encoded = json.dumps(value).encode("ascii")
+    return zlib.compress(encoded, 1)
+
+
+def _unpack(value: bytes) -> dict:
+    """What `packed` kept, read back by the standard library: exactly, big integers included."""
+    return json.loads(zlib.decompress(value))
 
 
 def texts(row: list[object]) -> list[str]:

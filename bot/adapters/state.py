@@ -217,10 +217,6 @@ class StateStore:
                             "SELECT rowid FROM outbox WHERE status IN ('pending', 'sending') AND attempts > 0) "
                             "ORDER BY rowid", (), raw="x''")
 
-    def summaries(self) -> list[OutboxRow]:
-        """Every message without its body (`raw` is b""): what the sheet's statuses need, in little memory."""
-        return self._outbox("ORDER BY rowid", (), raw="x''")
-
     def _outbox(self, where: str, args: tuple, raw: str = "raw") -> list[OutboxRow]:
         cols = (f"key, dossier, event, role, address, message_id, {raw}, status, attempts, next_try, error, sent_at, "
                 "copied, bounced, bounced_at")

@@ -7,11 +7,12 @@ written last, from the state, so a crash at any point is repaired by the next cy
 """
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.adapters.sheet import BOT_HEADERS, CHECK, DOSSIER, LAST_ACTION, STATUS, RowWrite, Sheet
-from bot.adapters.state import OutboxRow, StateStore, StoredDossier
+from bot.adapters.state import StateStore, StoredDossier
 from bot.adapters.templates import Renderer
 from bot.app import letters
 from bot.app.bounces import report_rejections
@@ -100,7 +101,7 @@ class Cycle:
         self.verdicts = verdicts
         notes = self._record(plans, now, report, numbers, dry_run)
         if not dry_run:
-            statuses = [r.status for r in self.send(now)]
+            statuses = self.send(now)
             report.sent = statuses.count("sent")
             report.failed = len(statuses) - report.sent
         report.writes = self._writes(plans, notes, layout, dry_run)
@@ -112,8 +113,9 @@ class Cycle:
                 self.store.mark_bound(sorted(written))
         return report
 
-    def send(self, now: datetime) -> list[OutboxRow]:
-        """Send what is due; a refused address found on the way is reported to the lead at once."""
+    def send(self, now: datetime) -> list[str]:
+        """Send what is due; a refused address found on the way is reported to the lead at once. Returns what
+        became of each message attempted ("sent", "pending", "failed")."""
         retry = timedelta(minutes=self.config.schedule.retry_minutes)
         delivered = deliver_due(self.store, self.mailer, now, retry, self.copier)
         if report_rejections(self, now):
@@ -124,45 +126,46 @@ class Cycle:
 
     def _record(self, plans, now: datetime, report: Report, numbers: "_Numbering", dry_run: bool) -> dict[str, str]:
         """Store each dossier's new state with the e-mails it calls for, in one transaction; returns each
-        dossier's `Dernière action` (kept in the state, so a write that failed is made good next cycle)."""
+        dossier's `Dernière action` (kept in the state, so a write that failed is made good next cycle).
+
+        One dossier at a time, its e-mails composed and recorded before the next: what a season's worth of
+        intents would hold at once is never built."""
         notes: dict[str, str] = {}
         stamp = now.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
         office = Office(Recipient(Role.LEAD, self.config.people.lead_email, self.config.people.lead_name),
                         Recipient(Role.FEG, self.config.people.feg_email, self.config.people.feg_name))
-        pending = []
-        for row, verdict, stored, step in plans:
-            if row.is_new:
-                report.new.append(row.dossier)
-            sent_to, unreachable = [], []
-            for event in step.events:
-                people, missing = recipients(event, row.response, office)
-                unreachable += [r.label for r in missing]
-                for person in people:
-                    out = Outgoing(row.dossier, event, person, _round(step.state))
-                    pending.append((out, row, verdict))
-                    sent_to.append(person.role.label)
-                    report.events.append(f"{row.dossier} {event.value} → {person.role.value} <{person.email}>")
-            note = _action_note(step, sent_to, unreachable, row, verdict)
-            notes[row.dossier] = f"{stamp} — {note}" if note else (stored.action if stored else "")
-            if stored is None or stored.state != step.state or row.is_new or note:
-                info = {**_info(row, verdict), "action": notes[row.dossier]}
-                plans_state = StoredDossier.of(step.state, tuple(sorted(row.response.student_keys())),
-                                               row.response.submitted_at.isoformat() if row.response.submitted_at
-                                               else None, stored.bound if stored else False, info)
-                pending.append((plans_state, row, verdict))
-        if dry_run:
-            return notes
-        with self.store.transaction() as db:
-            numbers.save(db)
-            for item, row, verdict in pending:
-                if isinstance(item, StoredDossier):
-                    self.store.save_dossier(db, item)
-                    continue
-                context = dossier_context(self.config, item.event, item.recipient, item.dossier, row.response,
-                                          verdict.findings, verdict.year, row.comment)
-                raw = letters.compose(self.config, self.renderer, self.store, item, context, now)
-                letters.record(self.store, db, item, raw, self.config.people.message_id_domain, now)
+        with nullcontext() if dry_run else self.store.transaction() as db:
+            if db is not None:
+                numbers.save(db)
+            for row, verdict, stored, step in plans:
+                if row.is_new:
+                    report.new.append(row.dossier)
+                sent_to, unreachable = [], []
+                for event in step.events:
+                    people, missing = recipients(event, row.response, office)
+                    unreachable += [r.label for r in missing]
+                    for person in people:
+                        out = Outgoing(row.dossier, event, person, _round(step.state))
+                        if db is not None:
+                            self._letter(db, out, row, verdict, now)
+                        sent_to.append(person.role.label)
+                        report.events.append(f"{row.dossier} {event.value} → {person.role.value} <{person.email}>")
+                note = _action_note(step, sent_to, unreachable, row, verdict)
+                notes[row.dossier] = f"{stamp} — {note}" if note else (stored.action if stored else "")
+                if db is not None and (stored is None or stored.state != step.state or row.is_new or note):
+                    info = {**_info(row, verdict), "action": notes[row.dossier]}
+                    self.store.save_dossier(db, StoredDossier.of(
+                        step.state, tuple(sorted(row.response.student_keys())),
+                        row.response.submitted_at.isoformat() if row.response.submitted_at else None,
+                        stored.bound if stored else False, info))
         return notes
+
+    def _letter(self, db, out: Outgoing, row: sheetrows.SheetRow, verdict: Verdict, now: datetime) -> None:
+        """Compose one e-mail and record it in the outbox (inside the cycle's transaction)."""
+        context = dossier_context(self.config, out.event, out.recipient, out.dossier, row.response,
+                                  verdict.findings, verdict.year, row.comment)
+        raw = letters.compose(self.config, self.renderer, self.store, out, context, now)
+        letters.record(self.store, db, out, raw, self.config.people.message_id_domain, now)
 
     # --- the sheet's cells ----------------------------------------------------------------------------
 

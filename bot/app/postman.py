@@ -26,29 +26,29 @@ class Copier(Protocol):
 
 
 def deliver_due(store: StateStore, mailer: Mailer, now: datetime, retry: timedelta,
-                copier: Copier | None = None) -> list[OutboxRow]:
-    """Send every due message over one connection; returns the rows attempted, as they now stand
-    (without their bodies). One message's body is in memory at a time.
+                copier: Copier | None = None) -> list[str]:
+    """Send every due message over one connection; returns what became of each one attempted: "sent",
+    "pending" (to try again later) or "failed" (refused for good). One message's body is in memory at a time.
 
     The row is marked `sending` before the SMTP transaction and `sent` right after
     it: a crash in between leaves it `sending`, and the next run sends it again with
     the same Message-ID (the one window where a duplicate can happen).
     """
     due = store.due(now)
+    outcomes = []
     if due:
         with mailer:
             for row in due:
-                _deliver(store, mailer, row, now, retry)
+                outcomes.append(_deliver(store, mailer, row, now, retry))
     if copier is not None and store.uncopied():
         copy_sent(store, copier, now)
-    keys = {row.key for row in due}
-    return [row for row in store.summaries() if row.key in keys] if keys else []
+    return outcomes
 
 
-def _deliver(store: StateStore, mailer: Mailer, row: OutboxRow, now: datetime, retry: timedelta) -> None:
+def _deliver(store: StateStore, mailer: Mailer, row: OutboxRow, now: datetime, retry: timedelta) -> str:
     if row.key in store.sent_unrecorded:      # sent earlier by this process; only its record failed
         store.mark_sent(row.key, store.sent_unrecorded.pop(row.key))
-        return
+        return "sent"
     msg = email.message_from_bytes(store.body(row.key), policy=email.policy.SMTP)
     store.mark_sending(row.key)
     try:
@@ -57,17 +57,18 @@ def _deliver(store: StateStore, mailer: Mailer, row: OutboxRow, now: datetime, r
         if exc.permanent:
             store.mark_failed(row.key, str(exc), now)
             log.error("%s: refused for good (%s)", row.key, exc)
-        else:
-            delay = min(retry * (2 ** min(row.attempts, 10)), MAX_BACKOFF)
-            store.mark_retry(row.key, now + delay, str(exc))
-            log.warning("%s: not sent (%s); next try at %s", row.key, exc, (now + delay).isoformat())
-        return
+            return "failed"
+        delay = min(retry * (2 ** min(row.attempts, 10)), MAX_BACKOFF)
+        store.mark_retry(row.key, now + delay, str(exc))
+        log.warning("%s: not sent (%s); next try at %s", row.key, exc, (now + delay).isoformat())
+        return "pending"
     try:
         store.mark_sent(row.key, now)
     except StateError:
         store.sent_unrecorded[row.key] = now   # remembered in memory, so this process never sends it again
         raise
     log.info("%s: sent", row.key)
+    return "sent"
 
 
 def copy_sent(store: StateStore, copier: Copier, now: datetime) -> None:

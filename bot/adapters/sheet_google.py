@@ -13,6 +13,7 @@ import json
 import logging
 
 import gspread
+import ijson
 import orjson
 from google.auth.exceptions import GoogleAuthError
 
@@ -24,6 +25,10 @@ from bot.core import review, values
 from bot.errors import ConfigError, SheetError
 
 log = logging.getLogger(__name__)
+try:
+    _STREAM = ijson.get_backend("yajl2_c")
+except ImportError:     # no compiled parser on this platform: ijson's pure-Python one would cost seconds a read
+    _STREAM = None
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]  # read the responses, write the review columns
 KEY = "fvma-dossier"
 READ = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
@@ -92,16 +97,22 @@ class GoogleSheet:
     # --- requests -------------------------------------------------------------------------------------
 
     def call(self, method: str, suffix: str, **kwargs) -> dict:
-        try:
-            return decode(self.http.request(method, self.base + self.id + suffix, **kwargs).content)
-        except GoogleAuthError as exc:
-            raise SheetError(f"Google authentication failed ({exc}) — check [sheet.google].credentials_file and "
-                             f"that the key is still valid", transient=True) from None
+        return decode(self._answer(method, suffix, **kwargs))
+
+    def items(self, method: str, suffix: str, key: str, **kwargs) -> list:
+        """The list under `key` in the answer, for answers that hold the sheet's rows (see `decode_items`)."""
+        return decode_items(self._answer(method, suffix, **kwargs), key)
 
     def post(self, suffix: str, body: dict | bytes) -> dict:
         """POST `body` (a request, or its JSON already encoded)."""
-        data = body if isinstance(body, bytes) else encode(body)
-        return self.call("post", suffix, data=data, headers={"Content-Type": "application/json; charset=UTF-8"})
+        return self.call("post", suffix, **_json(body))
+
+    def _answer(self, method: str, suffix: str, **kwargs) -> bytes:
+        try:
+            return self.http.request(method, self.base + self.id + suffix, **kwargs).content
+        except GoogleAuthError as exc:
+            raise SheetError(f"Google authentication failed ({exc}) — check [sheet.google].credentials_file and "
+                             f"that the key is still valid", transient=True) from None
 
     def _metadata(self) -> None:
         data = self.call("get", "", params={"includeGridData": "false"})
@@ -171,8 +182,7 @@ class GoogleSheet:
     def read(self) -> Snapshot:
         if self.sheet_id is None:
             self._metadata()
-        data = self.call("get", "/values/" + quoted(self.title), params=READ)
-        rows = data.get("values", [])
+        rows = self.items("get", "/values/" + quoted(self.title), "values", params=READ)
         self.header = list(rows[0]) if rows else []
         body = list(enumerate(rows[1:], start=2))
         self._undo_shift(body)
@@ -234,21 +244,22 @@ class GoogleSheet:
 
     def _bind(self, binds: list[RowWrite]) -> None:
         """One set-up request: for each new row, drop any earlier metadata of its dossier and tag the row."""
-        requests = []
-        for w in binds:
-            requests.append({"deleteDeveloperMetadata": {"dataFilter": _lookup(w.dossier)}})
-            requests.append({"createDeveloperMetadata": {"developerMetadata": {
-                "metadataKey": KEY, "metadataValue": w.dossier, "visibility": "DOCUMENT",
-                "location": {"dimensionRange": {"sheetId": self.sheet_id, "dimension": "ROWS",
-                                                "startIndex": w.row - 1, "endIndex": w.row}}}}})
-        self.post(":batchUpdate", {"requests": requests})
+        def requests():
+            for w in binds:
+                yield {"deleteDeveloperMetadata": {"dataFilter": _lookup(w.dossier)}}
+                yield {"createDeveloperMetadata": {"developerMetadata": {
+                    "metadataKey": KEY, "metadataValue": w.dossier, "visibility": "DOCUMENT",
+                    "location": {"dimensionRange": {"sheetId": self.sheet_id, "dimension": "ROWS",
+                                                    "startIndex": w.row - 1, "endIndex": w.row}}}}}
+        self.post(":batchUpdate", encode_list(b'{"requests":[', requests(), b"]}"))
 
     def _verify(self, binds: list[RowWrite], fingerprint_columns: dict[str, int]) -> tuple[list[object], set[str]]:
         """Read the header and each newly tagged row; keep the dossiers whose row holds the answers read."""
         filters = [{"a1Range": quoted(self.title) + "!1:1"}] + [_lookup(w.dossier) for w in binds]
-        data = self.post("/values:batchGetByDataFilter", {"dataFilters": filters, "majorDimension": "ROWS", **READ})
+        matches = self.items("post", "/values:batchGetByDataFilter", "valueRanges",
+                             **_json({"dataFilters": filters, "majorDimension": "ROWS", **READ}))
         header, found = self.header, {}
-        for match in data.get("valueRanges", []):
+        for match in matches:
             rows = match.get("valueRange", {}).get("values", [[]])
             for f in match.get("dataFilters", []):
                 if "a1Range" in f:
@@ -275,6 +286,27 @@ def encode(body: dict) -> bytes:
         return json.dumps(body).encode("ascii")
 
 
+def _json(body: dict | bytes) -> dict:
+    """The keyword arguments of a request carrying `body` (a request, or its JSON already encoded)."""
+    data = body if isinstance(body, bytes) else encode(body)
+    return {"data": data, "headers": {"Content-Type": "application/json; charset=UTF-8"}}
+
+
+def decode_items(body: bytes, key: str) -> list:
+    """The list under `key` in an answer's JSON, its items built one after the other by a streaming parser:
+    orjson first builds a parse tree of the whole answer, and a sheet's worth of rows weighs 10 MB more
+    for it at 10,000 rows. What the streaming parser would not read as `decode` does (an escaped half
+    emoji, which it turns into "?", a number beyond 64 bits, NaN, bytes that are not UTF-8) is left to
+    `decode`."""
+    if _STREAM is not None and b"\\ud" not in body and b"\\uD" not in body:
+        try:
+            return list(_STREAM.items(body, key + ".item", use_float=True))
+        except ijson.JSONError:
+            pass
+    found = decode(body).get(key, [])
+    return found if isinstance(found, list) else []
+
+
 def decode(body: bytes) -> dict:
     """An answer's JSON. orjson builds the values straight from the bytes: the standard library first decodes
     the whole answer into one string, and a sheet's worth of text with one accent or dash in it takes two bytes
@@ -292,15 +324,23 @@ def decode(body: bytes) -> dict:
 
 def _values_update(cells: dict[str, dict[int, object]]) -> bytes:
     """The values batchUpdateByDataFilter request writing `cells` (dossier → {column index: value}, nulls
-    elsewhere), encoded row after row: built whole as dicts, it weighed twice its JSON while it was sent."""
-    body = bytearray(b'{"valueInputOption":"RAW","includeValuesInResponse":false,"data":[')
-    for n, (dossier, placed) in enumerate(cells.items()):
-        row = [None] * (max(placed) + 1)
-        for index, value in placed.items():
-            row[index] = value
-        body += (b"," if n else b"") + encode({"dataFilter": _lookup(dossier), "majorDimension": "ROWS",
-                                               "values": [row]})
-    body += b"]}"
+    elsewhere)."""
+    def data():
+        for dossier, placed in cells.items():
+            row = [None] * (max(placed) + 1)
+            for index, value in placed.items():
+                row[index] = value
+            yield {"dataFilter": _lookup(dossier), "majorDimension": "ROWS", "values": [row]}
+    return encode_list(b'{"valueInputOption":"RAW","includeValuesInResponse":false,"data":[', data(), b"]}")
+
+
+def encode_list(head: bytes, items, tail: bytes) -> bytes:
+    """A request whose one long list is encoded item after item, between `head` and `tail`: built whole
+    as dicts, a request for 10,000 rows weighed twice its JSON while it was sent."""
+    body = bytearray(head)
+    for n, item in enumerate(items):
+        body += (b"," if n else b"") + encode(item)
+    body += tail
     return bytes(body)
 
 

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from bot.adapters.sheet_google import decode, encode
+from bot.adapters import sheet_google
+from bot.adapters.sheet_google import decode, decode_items, encode, encode_list
 from bot.app.wiring import make_cycle
 from bot.errors import SheetError
 from tests.app.conftest import at, outbox_keys
@@ -144,3 +145,46 @@ def test_request_and_answer_bodies_take_what_orjson_refuses():
     assert decode(b'{"v": ["L\xe9a"]}') == {"v": ["L\ufffda"]}                     # Latin-1, not UTF-8
     with pytest.raises(SheetError, match="not JSON"):
         decode(b"<html>502 Bad Gateway</html>")
+
+
+PLAIN = (rb'{"range": "A1:C4", "majorDimension": "ROWS", "values": [["Horodateur", "Nom"], [46000.375, "L\u00e9a '
+         rb'\u2014 ' + "été ✓ 😀".encode() + rb'", true, false, null, -3, 0], [], ["\"cit\u00e9\"\n\t\\", 0.1, 1e-7,'
+         rb' 2.5E+3, 12345678901234567]]}')
+
+
+@pytest.mark.parametrize("body", [
+    PLAIN,
+    rb'{"values": [["\ud83d\ude00 emoji, escaped"]]}',
+    rb'{"values": [["\ud83d tronqu\u00e9"]]}',                        # half an emoji, escaped
+    rb'{"values": [[123456789012345678901234567890]]}',                 # beyond 64 bits
+    b'{"values": [["L\xe9a"]]}',                                         # Latin-1, not UTF-8
+    rb'{"values": [[NaN, 1e400]]}',
+    rb'{"range": "A1"}',
+])
+def test_rows_read_by_the_streaming_parser_are_those_decode_reads(body):
+    # The sheet's rows are parsed item by item (no parse tree of the whole answer); whatever that parser
+    # would read otherwise falls back to `decode`, so a row's values, and so its revision, never depend on
+    # which parser read them.
+    rows = decode_items(body, "values")
+    expected = decode(body).get("values", [])
+    assert repr(rows) == repr(expected)       # repr: tells 1 from 1.0 and True from 1
+
+
+@pytest.mark.parametrize("items", [[], [{"a": "Léa — été"}], [{"n": 1}, {"v": [None, 2.5, True, "\ud83d"]}, {}]])
+def test_a_request_encoded_item_after_item_is_the_json_of_the_whole(items):
+    body = encode_list(b'{"valueInputOption":"RAW","data":[', iter(items), b"]}")
+    assert isinstance(body, bytes) and json.loads(body) == {"valueInputOption": "RAW", "data": items}
+
+
+def test_plain_rows_are_read_without_the_whole_answers_parse_tree(monkeypatch):
+    def whole(body):
+        raise AssertionError("decoded whole")
+    monkeypatch.setattr(sheet_google, "decode", whole)
+    assert decode_items(PLAIN, "values")[1][:3] == [46000.375, "Léa — été ✓ 😀", True]
+    assert decode_items(b'{"valueRanges": [{"valueRange": {"values": [["x"]]}}]}', "valueRanges") == \
+        [{"valueRange": {"values": [["x"]]}}]
+
+
+def test_the_streaming_parser_is_the_compiled_one():
+    # ijson's pure-Python parser would take seconds to read 10,000 rows
+    assert sheet_google._STREAM is not None and sheet_google._STREAM.backend_name == "yajl2_c"

@@ -11,6 +11,7 @@ through it; a row that moved in between is bound again next cycle.
 
 import json
 import logging
+from collections.abc import Iterator
 
 import gspread
 import ijson
@@ -99,9 +100,10 @@ class GoogleSheet:
     def call(self, method: str, suffix: str, **kwargs) -> dict:
         return decode(self._answer(method, suffix, **kwargs))
 
-    def items(self, method: str, suffix: str, key: str, **kwargs) -> list:
-        """The list under `key` in the answer, for answers that hold the sheet's rows (see `decode_items`)."""
-        return decode_items(self._answer(method, suffix, **kwargs), key)
+    def items(self, method: str, suffix: str, key: str, **kwargs) -> Iterator:
+        """The items of the list under `key` in the answer, one after the other, for answers that hold the
+        sheet's rows (see `iter_items`)."""
+        return iter_items(self._answer(method, suffix, **kwargs), key)
 
     def post(self, suffix: str, body: dict | bytes) -> dict:
         """POST `body` (a request, or its JSON already encoded)."""
@@ -182,7 +184,7 @@ class GoogleSheet:
     def read(self) -> Snapshot:
         if self.sheet_id is None:
             self._metadata()
-        rows = self.items("get", "/values/" + quoted(self.title), "values", params=READ)
+        rows = list(self.items("get", "/values/" + quoted(self.title), "values", params=READ))
         self.header = list(rows[0]) if rows else []
         body = list(enumerate(rows[1:], start=2))
         self._undo_shift(body)
@@ -251,32 +253,40 @@ class GoogleSheet:
                     "metadataKey": KEY, "metadataValue": w.dossier, "visibility": "DOCUMENT",
                     "location": {"dimensionRange": {"sheetId": self.sheet_id, "dimension": "ROWS",
                                                     "startIndex": w.row - 1, "endIndex": w.row}}}}}
-        self.post(":batchUpdate", encode_list(b'{"requests":[', requests(), b"]}"))
+        # Its answer, one reply per request (each tag as created: as large as the request), is not read.
+        self._answer("post", ":batchUpdate", **_json(encode_list(b'{"requests":[', requests(), b"]}")))
 
     def _verify(self, binds: list[RowWrite], fingerprint_columns: dict[str, int]) -> tuple[list[object], set[str]]:
         """Read the header and each newly tagged row; keep the dossiers whose row holds the answers read."""
         filters = [{"a1Range": quoted(self.title) + "!1:1"}] + [_lookup(w.dossier) for w in binds]
         matches = self.items("post", "/values:batchGetByDataFilter", "valueRanges",
                              **_json({"dataFilters": filters, "majorDimension": "ROWS", **READ}))
-        header, found = self.header, {}
-        for match in matches:
+        header: list[object] | None = None
+        waiting: dict[str, list[list[object]]] = {}      # rows found before the header: checked once it is
+        prints: dict[str, list[str | None]] = {}         # dossier → the fingerprint of each row found tagged
+        for match in matches:                            # one at a time: a new season's rows are not all kept
             rows = match.get("valueRange", {}).get("values", [[]])
+            row = rows[0] if rows else []
             for f in match.get("dataFilters", []):
                 if "a1Range" in f:
-                    header = rows[0] if rows else []
+                    header = row
+                    moved = _moved_columns(self.header, header, fingerprint_columns)
                 elif "developerMetadataLookup" in f:
-                    found.setdefault(f["developerMetadataLookup"]["metadataValue"], []).append(rows[0] if rows else [])
-        moved = _moved_columns(self.header, header, fingerprint_columns)
+                    waiting.setdefault(f["developerMetadataLookup"]["metadataValue"], []).append(row)
+            if header is not None:
+                _fingerprints(waiting, moved, prints)
+        if header is None:
+            header = self.header
+            _fingerprints(waiting, _moved_columns(self.header, header, fingerprint_columns), prints)
         verified = set()
         for w in binds:
-            matches = found.get(w.dossier, [])
-            if len(matches) == 1 and moved is not None and fingerprint(matches[0], moved) == w.fingerprint:
+            found = prints.get(w.dossier, [])
+            if len(found) == 1 and found[0] == w.fingerprint:
                 verified.add(w.dossier)
             else:
                 log.warning("dossier %s: its row changed while the bot was tagging it; tagged again next cycle",
                             w.dossier)
         return header, verified
-
 
 def encode(body: dict) -> bytes:
     """A request's JSON, as bytes straight away (see `decode`); a text orjson refuses is escaped instead."""
@@ -293,18 +303,27 @@ def _json(body: dict | bytes) -> dict:
 
 
 def decode_items(body: bytes, key: str) -> list:
-    """The list under `key` in an answer's JSON, its items built one after the other by a streaming parser:
-    orjson first builds a parse tree of the whole answer, and a sheet's worth of rows weighs 10 MB more
-    for it at 10,000 rows. What the streaming parser would not read as `decode` does (an escaped half
-    emoji, which it turns into "?", a number beyond 64 bits, NaN, bytes that are not UTF-8) is left to
-    `decode`."""
+    """The list under `key` in an answer's JSON (see `iter_items`)."""
+    return list(iter_items(body, key))
+
+
+def iter_items(body: bytes, key: str) -> Iterator:
+    """The items of the list under `key` in an answer's JSON, each built as the parse reaches it by a
+    streaming parser: orjson first builds a parse tree of the whole answer, and a sheet's worth of rows
+    weighs 10 MB more for it at 10,000 rows. What the streaming parser would not read as `decode` does (an
+    escaped half emoji, which it turns into "?", a number beyond 64 bits, NaN, bytes that are not UTF-8)
+    is left to `decode`: the parser stops there, and the items it had not given yet come from `decode`."""
+    given = 0
     if _STREAM is not None and b"\\ud" not in body and b"\\uD" not in body:
         try:
-            return list(_STREAM.items(body, key + ".item", use_float=True))
+            for item in _STREAM.items(body, key + ".item", use_float=True):
+                yield item
+                given += 1
+            return
         except ijson.JSONError:
             pass
     found = decode(body).get(key, [])
-    return found if isinstance(found, list) else []
+    yield from (found if isinstance(found, list) else [])[given:]
 
 
 def decode(body: bytes) -> dict:
@@ -342,6 +361,15 @@ def encode_list(head: bytes, items, tail: bytes) -> bytes:
         body += (b"," if n else b"") + encode(item)
     body += tail
     return bytes(body)
+
+
+def _fingerprints(waiting: dict[str, list[list[object]]], moved: dict[str, int] | None,
+                  prints: dict[str, list[str | None]]) -> None:
+    """Move the rows `waiting` into `prints`, as their fingerprints with the form's columns at `moved`
+    (None for each when a form column is gone)."""
+    for dossier, rows in waiting.items():
+        prints.setdefault(dossier, []).extend(fingerprint(r, moved) if moved is not None else None for r in rows)
+    waiting.clear()
 
 
 def _lookup(dossier: str) -> dict:

@@ -188,3 +188,31 @@ def test_plain_rows_are_read_without_the_whole_answers_parse_tree(monkeypatch):
 def test_the_streaming_parser_is_the_compiled_one():
     # ijson's pure-Python parser would take seconds to read 10,000 rows
     assert sheet_google._STREAM is not None and sheet_google._STREAM.backend_name == "yajl2_c"
+
+
+@pytest.mark.parametrize("header_first", [True, False])
+def test_tagged_rows_are_checked_whatever_the_order_of_the_answer(monkeypatch, header_first):
+    # batchGetByDataFilter's answer is read one range at a time; Google does not promise the header's range
+    # comes first, so rows found before it wait for it. (The answer is made up here: the test server keeps
+    # the request's order.)
+    from google.auth.credentials import AnonymousCredentials
+
+    from bot.adapters.sheet import RowWrite, fingerprint
+    sheet = sheet_google.GoogleSheet(AnonymousCredentials(), spreadsheet_id="x", endpoint="http://127.0.0.1:9")
+    sheet.title, sheet.header = "Réponses", ["Horodateur", "Nom", "N° dossier"]
+    columns = {"horodateur": 0, "nom": 1}
+    moved_header = ["Note", "Horodateur", "Nom", "N° dossier"]          # a column inserted meanwhile
+    lea, hugo = ["", 46000.5, "Martin", ""], ["", 46001.5, "Durand", ""]
+    binds = [RowWrite("FVMA-2026-0001", 2, fingerprint(["46000.5", "Martin"], columns), {}, True),
+             RowWrite("FVMA-2026-0002", 3, fingerprint([46001.5, "Autre"], columns), {}, True)]
+
+    def lookup(number):
+        return {"developerMetadataLookup": {"metadataKey": "fvma-dossier", "metadataValue": number}}
+    answer = [{"valueRange": {"values": [lea]}, "dataFilters": [lookup("FVMA-2026-0001")]},
+              {"valueRange": {"values": [hugo]}, "dataFilters": [lookup("FVMA-2026-0002")]}]
+    head = {"valueRange": {"values": [moved_header]}, "dataFilters": [{"a1Range": "'Réponses'!1:1"}]}
+    answer = [head] + answer if header_first else answer + [head]
+    monkeypatch.setattr(sheet, "items", lambda *args, **kwargs: iter(answer))
+    header, verified = sheet._verify(binds, columns)
+    assert header == moved_header
+    assert verified == {"FVMA-2026-0001"}      # Hugo's row holds another name: tagged again next cycle

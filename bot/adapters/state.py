@@ -137,9 +137,10 @@ class StateStore:
         it would weigh a kilobyte a dossier between cycles."""
         version = self.db.execute("PRAGMA data_version").fetchone()[0]
         if self._dossiers is None or self._dossiers[0] != version:
-            rows = self.db.execute("SELECT dossier, state, bound, json_extract(info, '$.action') FROM dossiers")
+            rows = self.db.execute("SELECT dossier, state, bound, info FROM dossiers")
             self._dossiers = version, {
-                r[0]: KnownDossier(DossierState(**json.loads(r[1])), bool(r[2]), r[3] or "") for r in rows}
+                r[0]: KnownDossier(DossierState(**json.loads(r[1])), bool(r[2]), json.loads(r[3]).get("action", ""))
+                for r in rows}
         return dict(self._dossiers[1])
 
     def infos(self) -> dict[str, dict]:

@@ -43,8 +43,8 @@ class Written:
 
 
 def packed(value: dict) -> bytes:
-    """`value` as compressed JSON (integer keys as text): a season of rows, 7 MB of JSON at 10,000 rows,
-    kept in a tenth of that for a few milliseconds of CPU on the cycles that write."""
+    """`value` as compressed JSON (integer keys as text): zlib's fastest level takes about 15 ms for the
+    6 MB of JSON of 10,000 rows, on the cycles that write, and keeps a fraction of it."""
     try:
         encoded = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
     except orjson.JSONEncodeError:

@@ -95,28 +95,35 @@ def read_rows(snapshot: Snapshot, layout: Layout, answers: Answers | None = None
     """The responses of the snapshot; `answers` (kept by the caller from one cycle to the next) spares
     fingerprinting and parsing again the answers that did not change."""
     read = (answers or Answers()).reader(layout.fields)
+    at = {name: layout.bot.get(name) for name in (DOSSIER, DECISION, COMMENT, CACTUS, CHECK, STATUS, LAST_ACTION)}
+    shown_at = [(name, at[name]) for name in (DOSSIER, CHECK, STATUS, LAST_ACTION)]
     rows = []
     for line, cells in snapshot.rows:
         found = read(cells)
         if found is None:
             continue
         digest, revision, response = found
+        width = len(cells)
 
-        def cell(name: str) -> object:
-            index = layout.bot.get(name)
-            return cells[index] if index is not None and index < len(cells) else None
+        def cell(index: int | None) -> object:
+            return cells[index] if index is not None and index < width else None
 
+        cactus = cell(at[CACTUS])
         rows.append(SheetRow(
             line=line, cells=cells, response=response,
             revision=revision, answers=digest,
-            dossier_cell=dossier_number(cell(DOSSIER)),
-            decision=parse_decision(cell(DECISION)),
-            comment=values.text(cell(COMMENT)) if not values.is_blank(cell(COMMENT)) else "",
-            cactus=values.parse_checkbox(cell(CACTUS)) if not values.is_blank(cell(CACTUS)) else False,
-            shown={h: values.text(cell(h)) if not values.is_blank(cell(h)) else ""
-                   for h in (DOSSIER, CHECK, STATUS, LAST_ACTION)},
+            dossier_cell=dossier_number(cell(at[DOSSIER])),
+            decision=parse_decision(cell(at[DECISION])),
+            comment=_shown(cell(at[COMMENT])),
+            cactus=values.parse_checkbox(cactus) if not values.is_blank(cactus) else False,
+            shown={name: _shown(cell(index)) for name, index in shown_at},
         ))
     return rows
+
+
+def _shown(raw: object) -> str:
+    """A cell as the bot compares and quotes it: its text, "" when blank."""
+    return "" if values.is_blank(raw) else values.text(raw)
 
 
 def dossier_number(raw: object) -> str:

@@ -44,9 +44,13 @@ def is_blank(raw: object) -> bool:
         return True
     if not isinstance(raw, str):
         return False
-    if raw and raw[0].isalnum():   # the common case, decided by the first character
+    if raw and not _invisible(raw[0]):     # the common case, decided by the first character
         return False
-    return all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc") for ch in raw)
+    return all(_invisible(ch) for ch in raw)
+
+
+def _invisible(ch: str) -> bool:
+    return not ch.isalnum() and (ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc"))
 
 
 def text(raw: object) -> str:

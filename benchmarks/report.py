@@ -332,6 +332,9 @@ bytes in live objects) and glibc's heap through one cycle at 10,000 rows:
 13. **The dossiers' states kept between cycles hold what a cycle needs** (state, tag, last
     action); what the reminder, the preview and the bounces show is read from the state file
     when they run.
+14. **A quiet cycle reads each row's review cells once** (each was looked up twice), and a blank
+    check decides on the first character whatever it is: the 10,000-row quiet cycle went from
+    about 0.6 s to 0.45–0.6 s of CPU, time the reaction waits on.
 
 Left as they are: each e-mail is still parsed once more by the postman before `SmtpSender`
 serialises it (CPU only, on e-mail cycles; the parser also leaves one compiled pattern per

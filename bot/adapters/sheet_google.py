@@ -302,11 +302,6 @@ def _json(body: dict | bytes) -> dict:
     return {"data": data, "headers": {"Content-Type": "application/json; charset=UTF-8"}}
 
 
-def decode_items(body: bytes, key: str) -> list:
-    """The list under `key` in an answer's JSON (see `iter_items`)."""
-    return list(iter_items(body, key))
-
-
 def iter_items(body: bytes, key: str) -> Iterator:
     """The items of the list under `key` in an answer's JSON, each built as the parse reaches it by a
     streaming parser: orjson first builds a parse tree of the whole answer, and a sheet's worth of rows

@@ -75,7 +75,7 @@ class Review:
     def _cell(self, cells: Sequence[object], name: str) -> str:
         index = self.columns.get(name)
         raw = cells[index] if index is not None and index < len(cells) else None
-        return "" if values.is_blank(raw) else values.text(raw)
+        return values.shown(raw)
 
 
 def header_requests(header: Sequence[object], fields: FieldMap, sheet_id: int, grid_columns: int,

@@ -13,7 +13,7 @@ it), in the snapshot the cycle sees and in the next write.
 
 import json
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import orjson
 
@@ -32,14 +32,11 @@ class Written:
     number_column: int                     # N° dossier's index in `header`
     cells: bytes                           # packed {dossier: {index: value written}}
     before: bytes                          # packed {dossier: its row before the write}
-    _unpacked: tuple[dict, dict] | None = field(default=None, repr=False)
 
     def unpacked(self) -> tuple[dict[str, dict[int, object]], dict[str, list[object]]]:
-        """(cells, rows before), decoded the first time they are needed."""
-        if self._unpacked is None:
-            cells = {d: {int(i): v for i, v in placed.items()} for d, placed in _unpack(self.cells).items()}
-            self._unpacked = cells, _unpack(self.before)
-        return self._unpacked
+        """(cells, rows before), decoded."""
+        cells = {d: {int(i): v for i, v in placed.items()} for d, placed in _unpack(self.cells).items()}
+        return cells, _unpack(self.before)
 
 
 def packed(value: dict) -> bytes:
@@ -58,7 +55,7 @@ def _unpack(value: bytes) -> dict:
 
 
 def texts(row: list[object]) -> list[str]:
-    return [values.text(v) if not values.is_blank(v) else "" for v in row]
+    return [values.shown(v) for v in row]
 
 
 def undo_shift(written: Written | None, header: list[object],

@@ -276,10 +276,6 @@ class StoredDossier:
            info: dict) -> "StoredDossier":
         return cls(state, identity, submitted_at, bound, json.dumps(info, ensure_ascii=False))
 
-    @property
-    def info(self) -> dict:
-        return json.loads(self.encoded_info)
-
 
 @dataclass(frozen=True, slots=True)
 class KnownDossier:

@@ -151,7 +151,7 @@ def _prove_edit_right(sheet, config: Config, account: str) -> None:
 
 
 def _headers(header: list[object], config: Config, report: Report) -> str:
-    texts = ["" if values.is_blank(h) else values.text(h) for h in header]
+    texts = [values.shown(h) for h in header]
     if not any(texts):
         raise Trouble("the worksheet's first row is empty: it is not a form's response sheet",
                       "point the configuration at the tab holding the responses (e.g. « Réponses au formulaire 1 »)")

@@ -26,6 +26,12 @@ def schedule_mail_jobs(daemon, bounce_source=None) -> None:
         job()       # and once at start: a bounce that came while the bot was down is not left waiting
 
 
+def known_dossiers(store) -> dict[str, Known]:
+    """Each dossier's state with what the reminder shows of it."""
+    infos = store.infos()
+    return {n: Known(d.state, infos.get(n, {})) for n, d in store.dossiers().items()}
+
+
 def send_reminder_if_due(cycle, now: datetime) -> bool:
     """Send today's reminder once, at or after `rappel_at` Paris time; True when one was recorded."""
     local = now.astimezone(PARIS)
@@ -33,8 +39,7 @@ def send_reminder_if_due(cycle, now: datetime) -> bool:
     today = local.date().isoformat()
     if local.time() < config.schedule.rappel_time or store.get_meta("rappel.last") == today:
         return False
-    infos = store.infos()
-    known = {n: Known(d.state, infos.get(n, {})) for n, d in store.dossiers().items()}
+    known = known_dossiers(store)
     bounces = [{"dossier": r.dossier, "adresse": r.bounced, "motif": r.error or ""}
                for r in store.rejected() if _recent(r.bounced_at, now)]
     content = reminder(known, bounces, local.date())

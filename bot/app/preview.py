@@ -7,11 +7,12 @@ from typing import TextIO
 from bot.adapters.compose import build_message
 from bot.app import rows as sheetrows
 from bot.app.context import common_context, dossier_context
+from bot.app.jobs import known_dossiers
 from bot.app.wiring import make_cycle, open_store
 from bot.config import Config
 from bot.core.events import Event, Outgoing, Recipient, Role
 from bot.core.recipients import Office, recipients
-from bot.core.reminder import Known, reminder
+from bot.core.reminder import reminder
 from bot.core.rules import evaluate
 from bot.core.values import PARIS
 from bot.errors import BotError
@@ -28,9 +29,7 @@ def run_preview(config: Config, event_name: str, dossier: str | None, out_dir: P
     try:
         cycle = make_cycle(config, store)
         if event is Event.RAPPEL:
-            infos = store.infos()
-            known = {n: Known(d.state, infos.get(n, {})) for n, d in store.dossiers().items()}
-            content = reminder(known, [], now.date()) or {"date": f"{now:%d/%m/%Y}", "en_attente": [],
+            content = reminder(known_dossiers(store), [], now.date()) or {"date": f"{now:%d/%m/%Y}", "en_attente": [],
                                                           "cactus": [], "debut_proche": [], "rejets": []}
             lead = Recipient(Role.LEAD, config.people.lead_email, config.people.lead_name)
             items = [(Outgoing("", event, lead, f"{now:%Y-%m-%d}"),

@@ -114,16 +114,11 @@ def read_rows(snapshot: Snapshot, layout: Layout, answers: Answers | None = None
             revision=revision, answers=digest,
             dossier_cell=dossier_number(cell(at[DOSSIER])),
             decision=parse_decision(cell(at[DECISION])),
-            comment=_shown(cell(at[COMMENT])),
+            comment=values.shown(cell(at[COMMENT])),
             cactus=values.parse_checkbox(cactus) if not values.is_blank(cactus) else False,
-            shown={name: _shown(cell(index)) for name, index in shown_at},
+            shown={name: values.shown(cell(index)) for name, index in shown_at},
         ))
     return rows
-
-
-def _shown(raw: object) -> str:
-    """A cell as the bot compares and quotes it: its text, "" when blank."""
-    return "" if values.is_blank(raw) else values.text(raw)
 
 
 def dossier_number(raw: object) -> str:

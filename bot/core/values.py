@@ -53,6 +53,11 @@ def _invisible(ch: str) -> bool:
     return not ch.isalnum() and (ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc"))
 
 
+def shown(raw: object) -> str:
+    """The cell as the bot compares and quotes it: its `text`, "" when blank."""
+    return "" if is_blank(raw) else text(raw)
+
+
 def text(raw: object) -> str:
     """The cell as text: integral numbers lose their `.0`, strings are stripped."""
     if isinstance(raw, bool):

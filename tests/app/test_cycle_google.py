@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bot.adapters import sheet_google
-from bot.adapters.sheet_google import decode, decode_items, encode, encode_list
+from bot.adapters.sheet_google import decode, encode, encode_list, iter_items
 from bot.app.wiring import make_cycle
 from bot.errors import SheetError
 from tests.app.conftest import at, outbox_keys
@@ -165,7 +165,7 @@ def test_rows_read_by_the_streaming_parser_are_those_decode_reads(body):
     # The sheet's rows are parsed item by item (no parse tree of the whole answer); whatever that parser
     # would read otherwise falls back to `decode`, so a row's values, and so its revision, never depend on
     # which parser read them.
-    rows = decode_items(body, "values")
+    rows = list(iter_items(body, "values"))
     expected = decode(body).get("values", [])
     assert repr(rows) == repr(expected)       # repr: tells 1 from 1.0 and True from 1
 
@@ -180,8 +180,8 @@ def test_plain_rows_are_read_without_the_whole_answers_parse_tree(monkeypatch):
     def whole(body):
         raise AssertionError("decoded whole")
     monkeypatch.setattr(sheet_google, "decode", whole)
-    assert decode_items(PLAIN, "values")[1][:3] == [46000.375, "Léa — été ✓ 😀", True]
-    assert decode_items(b'{"valueRanges": [{"valueRange": {"values": [["x"]]}}]}', "valueRanges") == \
+    assert list(iter_items(PLAIN, "values"))[1][:3] == [46000.375, "Léa — été ✓ 😀", True]
+    assert list(iter_items(b'{"valueRanges": [{"valueRange": {"values": [["x"]]}}]}', "valueRanges")) == \
         [{"valueRange": {"values": [["x"]]}}]
 
 
